@@ -1,0 +1,52 @@
+# One command each: `make run` starts the portal with demo data, `make test` runs every test.
+# Both set up their own virtual environment from scratch on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+# pytest-playwright declares session fixtures as instance methods; pytest warns about it.
+PYTEST_W := -W "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
+
+.PHONY: install run test test-sqlite test-postgres lint translations extract-messages clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d portal/translations 2>&1 | grep -v "^compiling" || true
+	@for d in plugins/*/translations; do [ -d $$d ] && $(BIN)/pybabel compile -d $$d >/dev/null || true; done
+
+extract-messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	$(BIN)/portal db upgrade
+	$(BIN)/portal demo
+	$(BIN)/portal run --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Every test on SQLite; then the same suite on PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "PORTAL_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test-sqlite:
+	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_W) $(PYTEST_ARGS)
+
+test-postgres:
+	$(BIN)/pytest $(PYTEST_W) $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance/*.db instance/media .pytest_cache

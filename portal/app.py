@@ -1,0 +1,169 @@
+"""The application factory: configuration, database, extensions, plugins, views."""
+from __future__ import annotations
+
+import logging
+
+import peewee
+from flask import Flask, g, render_template, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as config_mod
+from portal import htmx, i18n
+from portal.config import ROOT
+from portal.core import ratelimit
+from portal.core.db import db, init_db
+from portal.core.jobs import Jobs
+from portal.core.plugins import PluginRegistry
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+
+# A strict policy: no inline script or style anywhere, so injected markup cannot run.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = True) -> Flask:
+    """Build a portal app.
+
+    :param config: overrides on top of the ``PORTAL_*`` environment.
+    :param plugins: extra plugin modules/objects to register (tests, embedding).
+    :param use_entry_points: discover plugins from the ``portal.plugins`` group.
+    """
+    app = Flask(
+        "portal",
+        root_path=str(ROOT / "portal"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(config_mod.from_env(**(config or {})))
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    init_db(app.config["DATABASE_URL"])
+    _init_connection_handling(app)
+
+    registry = PluginRegistry(app)
+    registry.load(extra_plugins=plugins, use_entry_points=use_entry_points, skip=app.config["PLUGINS_DISABLED"])
+    app.extensions["portal"] = registry
+
+    htmx.init_app(app)
+    extra_dirs = [d for _, d in registry.call_each("portal_register_translations") if d]
+    i18n.init_app(app, extra_dirs)
+    csrf.init_app(app)
+    ratelimit.init_app(app)
+    Jobs().init_app(app)
+    _init_login(app)
+    _init_templates(app, registry)
+
+    from portal.web import register_views
+
+    register_views(app)
+    for plugin_name, blueprints in registry.call_each("portal_register_blueprints"):
+        for bp in blueprints or []:
+            app.register_blueprint(bp)
+            registry.blueprint_plugin[bp.name] = plugin_name
+
+    _init_security_headers(app)
+    _init_error_pages(app)
+    return app
+
+
+def _init_connection_handling(app: Flask):
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _init_login(app: Flask):
+    from portal.core.models import User
+
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = None
+    # "strong" would log out users whose mobile IP changes mid-session;
+    # token rotation already ends stolen sessions on log-out.
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(token: str):
+        try:
+            return User.get_or_none((User.auth_token == token) & (User.is_active_flag == True))  # noqa: E712
+        except (peewee.OperationalError, peewee.InterfaceError):
+            # Database down: treat as anonymous so the 503 page itself can render.
+            return None
+
+
+def _init_templates(app: Flask, registry: PluginRegistry):
+    from portal.core.permissions import role_in
+
+    def slot(name: str, **kwargs):
+        kwargs.setdefault("user", current_user if current_user.is_authenticated else None)
+        shop = kwargs.pop("shop", None) or g.get("shop")
+        return registry.render_slot(name, shop, **kwargs)
+
+    def nav_items(kind: str):
+        shop = g.get("shop")
+        user = current_user if current_user.is_authenticated else None
+        return registry.nav_items(f"portal_{kind}_nav_items", shop, user)
+
+    app.jinja_env.globals.update(slot=slot, nav_items=nav_items)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _context():
+        shop = g.get("shop")
+        return {"current_shop": shop, "my_role": role_in(shop) if shop else None}
+
+
+def _init_security_headers(app: Flask):
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user.is_authenticated and not request.path.startswith("/static/"):
+            # Personal pages must not be stored by shared caches.
+            response.headers["Cache-Control"] = "private, no-store"
+            response.vary.add("Cookie")
+        return response
+
+
+def _init_error_pages(app: Flask):
+    def page(code: int):
+        def handler(error):
+            return render_template(f"errors/{code}.html", error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, page(code))
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def _db_down(error):
+        log.error("database unavailable: %s", error)
+        try:
+            db.rollback()
+        except Exception:
+            pass
+        return render_template("errors/503.html"), 503
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,81 @@
+"""Versioned schema migrations for core and plugins, applied by ``portal db upgrade``.
+
+Each app (``core`` or a plugin name) has an ordered list of ``(name, fn)``;
+``fn(db, migrator)`` runs inside a transaction (PostgreSQL rolls back DDL too)
+and its name is recorded in ``portal_migration``. Running upgrade twice is a no-op.
+"""
+from __future__ import annotations
+
+import logging
+
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+from portal.core import models
+from portal.core.db import db, is_sqlite
+
+log = logging.getLogger(__name__)
+
+
+def _core_initial(database, migrator):
+    database.create_tables(models.CORE_MODELS, safe=True)
+
+
+CORE_MIGRATIONS = [
+    ("0001_initial", _core_initial),
+]
+
+
+def core_migrations():
+    return list(CORE_MIGRATIONS)
+
+
+def make_migrator():
+    return SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+
+
+def applied() -> set[tuple[str, str]]:
+    db.create_tables([models.Migration], safe=True)
+    return {(m.app, m.name) for m in models.Migration.select()}
+
+
+def upgrade_app(app_label: str, steps) -> list[str]:
+    done = applied()
+    ran = []
+    migrator = make_migrator()
+    for name, fn in steps:
+        if (app_label, name) in done:
+            continue
+        with db.atomic():
+            fn(db.obj, migrator)
+            models.Migration.create(app=app_label, name=name)
+        log.info("applied migration %s.%s", app_label, name)
+        ran.append(name)
+    return ran
+
+
+def upgrade(registry) -> dict[str, list[str]]:
+    """Apply every pending migration: core first, then each plugin.
+
+    A plugin whose migration fails is rolled back, unloaded and reported; core
+    and the other plugins still upgrade.
+    """
+    result = {"core": upgrade_app("core", core_migrations())}
+    for plugin_name, steps in registry.call_each("portal_register_migrations"):
+        try:
+            result[plugin_name] = upgrade_app(plugin_name, steps or [])
+        except Exception as exc:
+            registry.unload(plugin_name, f"migration failed: {exc!r}")
+    return result
+
+
+def pending(registry) -> dict[str, list[str]]:
+    done = applied()
+    out = {}
+    todo = [n for n, _ in core_migrations() if ("core", n) not in done]
+    if todo:
+        out["core"] = todo
+    for plugin_name, steps in registry.call_each("portal_register_migrations"):
+        todo = [n for n, _ in steps or [] if (plugin_name, n) not in done]
+        if todo:
+            out[plugin_name] = todo
+    return out

@@ -1,0 +1,279 @@
+"""The plugin manager: discovery, start-up checks, per-shop switching and template slots.
+
+One ``PluginRegistry`` per app (``app.extensions["portal"]``). Plugins are found in
+the ``portal.plugins`` entry-point group — built-ins the same way as third-party
+packages — and each is checked on its own, so one broken plugin is refused with
+a reason while the portal starts without it.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import logging
+import traceback
+from dataclasses import dataclass
+
+import pluggy
+from flask import Flask, current_app, g, has_request_context
+from markupsafe import Markup
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from portal import hookspecs
+from portal.core.db import utcnow
+from portal.plugin_api import PLUGIN_API_VERSION, PluginInfo
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "portal.plugins"
+SLOT_PREFIX = "portal_slot_"
+
+
+class UnknownSlot(LookupError):
+    """A template asked for a slot no hook declares (a typo would otherwise hide silently)."""
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    module: object
+    info: PluginInfo
+    distribution: str | None = None
+
+
+def discover_entry_points():
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def slot_names() -> list[str]:
+    return sorted(
+        name[len(SLOT_PREFIX):] for name in dir(hookspecs) if name.startswith(SLOT_PREFIX)
+    )
+
+
+class PluginRegistry:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.pm = pluggy.PluginManager("portal")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, LoadedPlugin] = {}
+        self.refused: dict[str, str] = {}
+        self.blueprint_plugin: dict[str, str] = {}
+        self._slots = set(slot_names())
+
+    # -- loading ---------------------------------------------------------
+    def load(self, extra_plugins=(), use_entry_points: bool = True, skip=()):
+        """Register plugins from entry points and ``extra_plugins`` (module or object)."""
+        candidates = []
+        if use_entry_points:
+            for ep in discover_entry_points():
+                candidates.append((ep.name, ep, getattr(ep.dist, "name", None)))
+        for obj in extra_plugins:
+            candidates.append((getattr(obj, "__name__", repr(obj)).rsplit(".", 1)[-1], obj, None))
+        for name, source, dist in candidates:
+            if name in skip:
+                continue
+            self._load_one(name, source, dist)
+
+    def _load_one(self, name: str, source, dist):
+        try:
+            module = source.load() if hasattr(source, "load") and hasattr(source, "group") else source
+        except Exception as exc:  # an import error must not stop the portal
+            self._refuse(name, f"import failed: {exc!r}")
+            return
+        try:
+            self.pm.register(module, name=name)
+        except Exception as exc:
+            self._refuse(name, f"registration failed: {exc}")
+            return
+        reason = self._check(name, module)
+        if reason:
+            self.pm.unregister(name=name)
+            self._refuse(name, reason)
+            return
+        info = self.call_one(name, "portal_register_plugin")
+        self.plugins[name] = LoadedPlugin(name=name, module=module, info=info, distribution=dist)
+
+    def _check(self, name: str, module) -> str | None:
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            return f"unknown hook: {exc}"
+        try:
+            info = self.call_one(name, "portal_register_plugin")
+        except Exception as exc:
+            return f"portal_register_plugin raised {exc!r}"
+        if not isinstance(info, PluginInfo):
+            return "no PluginInfo returned by portal_register_plugin"
+        if info.name != name:
+            return f"PluginInfo.name {info.name!r} differs from the entry-point name {name!r}"
+        try:
+            spec = SpecifierSet(info.api)
+        except InvalidSpecifier:
+            return f"invalid plugin API range {info.api!r}"
+        if Version(PLUGIN_API_VERSION) not in spec:
+            return f"needs plugin API {info.api}, this portal provides {PLUGIN_API_VERSION}"
+        return None
+
+    def _refuse(self, name: str, reason: str):
+        self.refused[name] = reason
+        log.error("plugin %r refused: %s", name, reason)
+
+    def unload(self, name: str, reason: str):
+        """Refuse a plugin after start-up checks (e.g. its migration failed)."""
+        if name in self.plugins:
+            self.pm.unregister(name=name)
+            del self.plugins[name]
+        self._refuse(name, reason)
+
+    # -- calling ----------------------------------------------------------
+    def _impls(self, hook_name: str):
+        return getattr(self.pm.hook, hook_name).get_hookimpls()
+
+    def call_one(self, plugin_name: str, hook_name: str, **kwargs):
+        """Call ``hook_name`` on one plugin only; ``None`` if it does not implement it."""
+        for impl in self._impls(hook_name):
+            if impl.plugin_name == plugin_name:
+                return impl.function(**{a: kwargs[a] for a in impl.argnames})
+        return None
+
+    def call_each(self, hook_name: str, **kwargs):
+        """``(plugin_name, result)`` for every loaded plugin implementing a setup hook."""
+        out = []
+        for impl in reversed(self._impls(hook_name)):
+            if impl.plugin_name in self.plugins:
+                out.append((impl.plugin_name, impl.function(**{a: kwargs[a] for a in impl.argnames})))
+        return out
+
+    # -- per-shop switching ----------------------------------------------
+    def platform_allowed(self) -> dict[str, bool]:
+        from portal.core.models import PlatformPlugin
+
+        cache = g.setdefault("_portal_allowed", None) if has_request_context() else None
+        if cache is not None:
+            return cache
+        rows = {p.name: p.allowed for p in PlatformPlugin.select(PlatformPlugin.name, PlatformPlugin.allowed)}
+        allowed = {}
+        for name, plugin in self.plugins.items():
+            if name in rows:
+                allowed[name] = rows[name]
+            else:
+                # Plugins shipped with the portal are allowed until the admin says
+                # otherwise; a third party's waits for the admin's decision.
+                allowed[name] = plugin.distribution in (None, "portal")
+        if has_request_context():
+            g._portal_allowed = allowed
+        return allowed
+
+    def enabled_for(self, shop) -> set[str]:
+        """Names of the plugins switched on for ``shop`` (cached for the request)."""
+        from portal.core.models import ShopModule
+
+        if shop is None:
+            return set()
+        key = f"_portal_enabled_{shop.id}"
+        if has_request_context() and key in g:
+            return g.get(key)
+        allowed = self.platform_allowed()
+        rows = {m.plugin: m.enabled for m in ShopModule.select(ShopModule.plugin, ShopModule.enabled).where(ShopModule.shop == shop)}
+        enabled = {
+            name
+            for name, plugin in self.plugins.items()
+            if allowed.get(name) and rows.get(name, plugin.info.default_enabled)
+        }
+        if has_request_context():
+            setattr(g, key, enabled)
+        return enabled
+
+    def is_enabled(self, shop, plugin_name: str) -> bool:
+        return plugin_name in self.enabled_for(shop)
+
+    def hooks_for(self, shop):
+        """A hook relay that reaches only the plugins ``shop`` has switched on."""
+        disabled = [name for name in self.plugins if name not in self.enabled_for(shop)]
+        return _SubsetRelay(self.pm, disabled)
+
+    def call_isolated(self, hook_name: str, shop, /, **kwargs) -> list[tuple[str, object]]:
+        """Call a per-request hook on the shop's enabled plugins, one at a time.
+
+        A plugin that raises is logged and reported on the Modules page; the
+        others' results still come back, so the page still renders.
+        """
+        enabled = self.enabled_for(shop)
+        results = []
+        for impl in reversed(self._impls(hook_name)):
+            if impl.plugin_name not in enabled:
+                continue
+            try:
+                value = impl.function(**{a: kwargs.get(a) for a in impl.argnames})
+            except Exception:
+                self.report_error(shop, impl.plugin_name, hook_name, traceback.format_exc())
+                continue
+            if value is not None:
+                results.append((impl.plugin_name, value))
+        return results
+
+    def report_error(self, shop, plugin_name: str, hook_name: str, trace: str):
+        from portal.core.models import ShopModule
+
+        log.error("plugin %r failed in %s for shop %s:\n%s", plugin_name, hook_name, getattr(shop, "slug", None), trace)
+        if shop is None:
+            return
+        message = f"{hook_name}: {trace.strip().splitlines()[-1]}"[:500]
+        try:
+            row, _ = ShopModule.get_or_create(
+                shop=shop, plugin=plugin_name,
+                defaults={"enabled": self.plugins[plugin_name].info.default_enabled},
+            )
+            row.settings = {**(row.settings or {}), "_last_error": message, "_last_error_at": utcnow().isoformat()}
+            row.save()
+        except Exception:  # reporting must never break the page either
+            log.exception("could not record plugin error")
+
+    def render_slot(self, name: str, shop=None, /, **kwargs) -> Markup:
+        if name not in self._slots:
+            raise UnknownSlot(f"unknown template slot {name!r}; known: {sorted(self._slots)}")
+        parts = self.call_isolated(SLOT_PREFIX + name, shop, **{"shop": shop, **kwargs})
+        return Markup("\n").join(Markup(html) for _, html in parts)
+
+    def nav_items(self, hook_name: str, shop, user):
+        items = []
+        for _, value in self.call_isolated(hook_name, shop, shop=shop, user=user):
+            items.extend(value)
+        return sorted(items, key=lambda i: (i.order, str(i.label)))
+
+
+class _SubsetRelay:
+    def __init__(self, pm, disabled):
+        self._pm = pm
+        self._disabled = disabled
+
+    def __getattr__(self, name):
+        if not self._disabled:
+            return getattr(self._pm.hook, name)
+        return self._pm.subset_hook_caller(name, remove_plugins=[self._pm.get_plugin(n) for n in self._disabled])
+
+
+def registry() -> PluginRegistry:
+    return current_app.extensions["portal"]
+
+
+def hooks_for(shop):
+    """Public service: ``hooks_for(shop).portal_x(...)`` reaches that shop's enabled plugins."""
+    return registry().hooks_for(shop)
+
+
+def plugin_settings(shop, plugin_name: str) -> dict:
+    """Public service: a plugin's saved settings for ``shop`` (form defaults filled in)."""
+    from portal.core.models import ShopModule
+
+    row = ShopModule.get_or_none(shop=shop, plugin=plugin_name)
+    saved = {k: v for k, v in (row.settings or {}).items() if not k.startswith("_")} if row else {}
+    info = registry().plugins[plugin_name].info
+    defaults = {}
+    if info.settings_form is not None:
+        for name, field in inspect.getmembers(info.settings_form):
+            kwargs = getattr(field, "kwargs", None)
+            if isinstance(kwargs, dict) and hasattr(field, "field_class"):
+                defaults[name] = kwargs.get("default")
+    return {**defaults, **saved}

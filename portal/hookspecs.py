@@ -1,0 +1,285 @@
+"""Every hook the portal calls, in one module; the docstrings are the plugin reference.
+
+Grouped by kind: setup hooks (``portal_register_*``) run once when the app is made;
+menu hooks (``portal_*_nav_items``) and slot hooks (``portal_slot_<page>_<place>``) run
+per request, only for the plugins the current shop has switched on; event hooks
+(``portal_order_*``, ``portal_shop_*``) run when something happens to a shop's data.
+
+A plugin implements any of them with ``from portal import hookimpl``. An
+implementation may accept fewer arguments than the spec lists.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("portal")
+
+
+# ---------------------------------------------------------------------------
+# Setup: called once per app, for every installed and allowed plugin
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def portal_register_plugin():
+    """Describe the plugin: name, label, version, description, roles, settings form.
+
+    :return: a :class:`portal.PluginInfo`. A plugin without one is refused at start-up.
+
+    Example::
+
+        @hookimpl
+        def portal_register_plugin():
+            return PluginInfo(name="backinstock", label=_l("Back in stock"),
+                              version="1.0", description=_l("Tell me when it returns"))
+    """
+
+
+@hookspec
+def portal_register_models():
+    """Hand over the plugin's peewee models (subclasses of ``portal.core.db.Model``).
+
+    They are used for the plugin's first migration, backups and shop exports.
+
+    :return: a list of model classes.
+
+    Example::
+
+        @hookimpl
+        def portal_register_models():
+            return [Alert]
+    """
+
+
+@hookspec
+def portal_register_migrations():
+    """Contribute versioned schema migrations, applied by ``portal db upgrade``.
+
+    Each migration is a ``(name, function)`` pair; the function receives the
+    database and a ``playhouse.migrate`` migrator. Names are applied once, in list
+    order, and recorded per plugin; never rename or remove a shipped one.
+
+    :return: a list of ``(name, callable(db, migrator))``.
+
+    Example::
+
+        @hookimpl
+        def portal_register_migrations():
+            return [("0001_initial", lambda db, m: db.create_tables([Alert]))]
+    """
+
+
+@hookspec
+def portal_register_blueprints():
+    """Contribute Flask blueprints (routes, templates, static files).
+
+    Put shop pages under ``url_prefix="/s/<shop_slug>/<plugin name>"``: the portal
+    answers 404 on them for every shop that has the plugin switched off, and the
+    view finds the shop in ``portal.current_shop``.
+
+    :return: a list of ``flask.Blueprint``.
+
+    Example::
+
+        bp = Blueprint("backinstock", __name__, template_folder="templates",
+                       url_prefix="/s/<shop_slug>/backinstock")
+
+        @hookimpl
+        def portal_register_blueprints():
+            return [bp]
+    """
+
+
+@hookspec
+def portal_register_translations():
+    """Point at the plugin's compiled translations (a Babel ``translations`` folder).
+
+    :return: a directory path holding ``<lang>/LC_MESSAGES/messages.mo``, or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_register_translations():
+            return str(Path(__file__).parent / "translations")
+    """
+
+
+# ---------------------------------------------------------------------------
+# Menus: per request, only for plugins switched on in the current shop
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def portal_shop_nav_items(shop, user):
+    """Links for the storefront's navigation bar.
+
+    :param shop: the :class:`portal.core.models.Shop` being viewed.
+    :param user: the logged-in user, or ``None`` for a guest.
+    :return: a list of :class:`portal.NavItem` (may be empty).
+
+    Example::
+
+        @hookimpl
+        def portal_shop_nav_items(shop):
+            return [NavItem(_("Guestbook"), url_for("guestbook.index"))]
+    """
+
+
+@hookspec
+def portal_owner_nav_items(shop, user):
+    """Links for the back-office menu seen by the shop's owner and staff.
+
+    :param shop: the shop being managed.
+    :param user: the logged-in owner or staff member.
+    :return: a list of :class:`portal.NavItem`.
+
+    Example::
+
+        @hookimpl
+        def portal_owner_nav_items(shop):
+            return [NavItem(_("Guestbook"), url_for("guestbook.moderate"))]
+    """
+
+
+# ---------------------------------------------------------------------------
+# Template slots: HTML fragments joined into core pages
+# ---------------------------------------------------------------------------
+# Each returns an HTML string (``render_template`` output) or ``None``. Output
+# from every enabled plugin is joined in plugin order. A plugin that raises is
+# left out of the page, logged, and reported on the shop's Modules page.
+
+
+@hookspec
+def portal_slot_shop_home_main(shop, user):
+    """Fragment below the product grid on the shop's home page.
+
+    Renders in ``templates/shop/home.html``.
+
+    :param shop: the shop.
+    :param user: the logged-in user or ``None``.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_shop_home_main(shop):
+            return render_template("backinstock/_promo.html", shop=shop)
+    """
+
+
+@hookspec
+def portal_slot_shop_profile_main(shop, user):
+    """Fragment below the story, address and opening hours on the shop's profile page.
+
+    Renders in ``templates/shop/profile.html``.
+
+    :param shop: the shop.
+    :param user: the logged-in user or ``None``.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_shop_profile_main(shop):
+            return render_template("guestbook/_entries.html", shop=shop)
+    """
+
+
+@hookspec
+def portal_slot_product_detail_main(shop, product, user):
+    """Fragment below a product's description on its detail page.
+
+    Renders in ``templates/shop/product.html``.
+
+    :param shop: the shop.
+    :param product: the :class:`portal.core.models.Product` shown.
+    :param user: the logged-in user or ``None``.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_product_detail_main(shop, product):
+            if product.stock == 0:
+                return render_template("backinstock/_form.html", product=product)
+    """
+
+
+@hookspec
+def portal_slot_footer_links(shop):
+    """Fragment in the storefront footer (social links, contact shortcuts).
+
+    Renders in ``templates/_base.html`` on every page of a shop.
+
+    :param shop: the shop.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_footer_links(shop):
+            return render_template("social/_links.html", shop=shop)
+    """
+
+
+@hookspec
+def portal_slot_page_end(shop, user):
+    """Fragment at the end of every storefront page's body (floating widgets).
+
+    Renders in ``templates/_base.html`` on every page of a shop.
+
+    :param shop: the shop.
+    :param user: the logged-in user or ``None``.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_page_end(shop):
+            return render_template("chat/_launcher.html", shop=shop)
+    """
+
+
+@hookspec
+def portal_slot_dashboard_cards(shop, user):
+    """Cards on the owner's dashboard (one ``<article>`` each).
+
+    Renders in ``templates/manage/dashboard.html``.
+
+    :param shop: the shop being managed.
+    :param user: the owner or staff member.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_dashboard_cards(shop):
+            return render_template("guestbook/_card.html", pending=3)
+    """
+
+
+# ---------------------------------------------------------------------------
+# Shop events
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def portal_shop_module_toggled(shop, plugin, enabled, user):
+    """Told after a shop switched a plugin on or off (after commit).
+
+    Switching off must never delete data; use this to pause work (stop sending
+    reminders, say).
+
+    :param shop: the shop.
+    :param plugin: the plugin's name.
+    :param enabled: the new state.
+    :param user: who flipped the switch.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_shop_module_toggled(shop, plugin, enabled):
+            if plugin == "backinstock" and not enabled:
+                log.info("alerts paused for %s", shop.slug)
+    """

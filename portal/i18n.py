@@ -1,0 +1,71 @@
+"""Languages, money and time: Indonesian first, English second, Rupiah, Asia/Jakarta.
+
+The browser's ``Accept-Language`` picks the language until the user chooses one;
+the choice is then kept in the session (and on the account when logged in).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import g, request, session
+from flask_babel import Babel, format_date, format_datetime
+from flask_babel import gettext as _  # noqa: F401  (re-exported for convenience)
+from flask_babel import lazy_gettext as _l  # noqa: F401
+from flask_login import current_user
+
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+DEFAULT_LOCALE = "id"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
+
+
+def init_app(app, extra_translation_dirs=()):
+    dirs = [str(TRANSLATIONS_DIR), *extra_translation_dirs]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    app.jinja_env.filters["rupiah"] = rupiah
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = current_language
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LOCALE
+
+
+def rupiah(amount) -> str:
+    """Integer Rupiah as Indonesians write it: ``Rp1.250.000`` (no decimals, dot groups)."""
+    if amount is None:
+        return ""
+    amount = int(amount)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+
+
+def to_jakarta(value: dt.datetime) -> dt.datetime:
+    """A stored (naive UTC) time as a Jakarta wall-clock time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(JAKARTA)
+
+
+def remember_language(lang: str):
+    session["lang"] = lang
+    g.pop("_flask_babel", None)

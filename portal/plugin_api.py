@@ -1,0 +1,55 @@
+"""What a plugin declares about itself, and the small value types hooks return.
+
+Everything here is public: a third-party plugin imports these from ``portal``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The plugin API this portal implements. A plugin declares the range it supports
+# in ``PluginInfo.api``; bump the minor for additions, the major for changes that
+# break existing hook signatures (tests/core/test_hookspecs.py guards this).
+PLUGIN_API_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Metadata every plugin returns from ``portal_register_plugin``.
+
+    :param name: the entry-point name, also the URL segment and table prefix.
+    :param label: human name shown on the Modules page (wrap in ``lazy_gettext``).
+    :param version: the plugin's own version.
+    :param description: one sentence for the Modules page (``lazy_gettext``).
+    :param roles: which parties it serves: any of ``customer``, ``owner``, ``staff``,
+        ``supplier``, ``courier``.
+    :param settings_form: a ``FlaskForm`` subclass whose fields are the per-shop settings.
+    :param default_enabled: whether a shop that never touched the switch has it on.
+    :param api: the plugin API versions it supports, as a PEP 440 specifier.
+    """
+
+    name: str
+    label: Any
+    version: str
+    description: Any
+    roles: tuple[str, ...] = ("customer", "owner")
+    settings_form: type | None = None
+    default_enabled: bool = True
+    api: str = ">=1.0,<2"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link a plugin adds to a menu.
+
+    :param label: text shown (already translated, or a lazy string).
+    :param url: where it goes (build it with ``url_for``).
+    :param badge: an optional count shown beside the label (e.g. unread messages).
+    :param order: sort key; lower comes first.
+    """
+
+    label: Any
+    url: str
+    badge: int | None = None
+    order: int = 50
+    extra: dict = field(default_factory=dict)

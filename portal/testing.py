@@ -1,0 +1,358 @@
+"""pytest fixtures for the portal and for plugin authors (registered as a pytest plugin).
+
+Installing the portal makes these fixtures available to any test suite, so an
+external plugin package needs no copy of core's conftest::
+
+    def test_my_page(portal_app, shop, owner_client, enable_plugin):
+        enable_plugin(shop, "myplugin")
+        assert owner_client.get(f"/s/{shop.slug}/myplugin/").status_code == 200
+
+The database is SQLite in a temporary folder, or a fresh PostgreSQL database
+when ``PORTAL_TEST_DATABASE_URL`` points at a server (it is created and dropped).
+Every test starts from empty tables. CSRF protection stays on: ``PortalClient``
+fetches a real token before each form post, as a browser would.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import uuid
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from flask.testing import FlaskClient
+
+TEST_PASSWORD = "correct-horse-42"
+_CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+# ---------------------------------------------------------------------------
+# database
+# ---------------------------------------------------------------------------
+
+
+def _pg_admin(url: str):
+    import psycopg2
+
+    parts = urlparse(url)
+    conn = psycopg2.connect(urlunparse(parts._replace(path="/postgres")))
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session")
+def portal_database_url(tmp_path_factory):
+    """The database URL the tests use (one database per test session)."""
+    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
+        return
+    name = f"portal_test_{uuid.uuid4().hex[:10]}"
+    conn = _pg_admin(base)
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = urlunparse(urlparse(base)._replace(path=f"/{name}"))
+    try:
+        yield url
+    finally:
+        from portal.core.db import db
+
+        try:
+            if db.obj is not None and not db.is_closed():
+                db.close()
+        except Exception:
+            pass
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+def truncate_all():
+    """Empty every table but the migration record (fast test isolation)."""
+    from portal.core.db import db, is_sqlite
+
+    tables = [t for t in db.get_tables() if t != "portal_migration"]
+    if not tables:
+        return
+    if is_sqlite():
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+        with db.atomic():
+            for t in tables:
+                db.execute_sql(f'DELETE FROM "{t}"')
+        db.execute_sql("PRAGMA foreign_keys = ON")
+    else:
+        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+def make_test_app(database_url: str, instance_dir, plugins=(), use_entry_points=True, **config):
+    from portal import create_app
+    from portal.core import migrations
+
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": str(instance_dir),
+        "MEDIA_DIR": str(instance_dir / "media"),
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "JOBS_IMMEDIATE": True,
+        "SERVER_NAME": None,
+    }
+    settings.update(config)
+    app = create_app(settings, plugins=plugins, use_entry_points=use_entry_points)
+    with app.app_context():
+        migrations.upgrade(app.extensions["portal"])
+    return app
+
+
+@pytest.fixture
+def portal_plugins():
+    """Extra plugin modules for ``portal_app``; override in a conftest to add yours."""
+    return []
+
+
+@pytest.fixture
+def portal_config():
+    """Extra config for ``portal_app``; override in a conftest or a test module."""
+    return {}
+
+
+@pytest.fixture
+def portal_app(portal_database_url, tmp_path, portal_plugins, portal_config):
+    """A portal app on a clean database, with every installed plugin loaded."""
+    from portal.core.db import db
+
+    app = make_test_app(portal_database_url, tmp_path, plugins=portal_plugins, **portal_config)
+    ctx = app.app_context()
+    ctx.push()
+    truncate_all()
+    try:
+        yield app
+    finally:
+        ctx.pop()
+        try:
+            truncate_all()
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+# ---------------------------------------------------------------------------
+# clients
+# ---------------------------------------------------------------------------
+
+
+class PortalClient(FlaskClient):
+    """A test client that behaves like a browser with CSRF protection on."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/", headers={"Accept-Language": "en"})
+        match = _CSRF_RE.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the home page"
+        return match.group(1)
+
+    def post(self, *args, **kwargs):
+        return self._with_csrf("post", *args, **kwargs)
+
+    def _with_csrf(self, method, *args, **kwargs):
+        if kwargs.pop("csrf", True):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return getattr(super(), method)(*args, **kwargs)
+
+    def put(self, *args, **kwargs):
+        return self._with_csrf("put", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._with_csrf("delete", *args, **kwargs)
+
+    def hx_get(self, url, **kwargs):
+        headers = {"HX-Request": "true", **(kwargs.pop("headers", None) or {})}
+        return self.get(url, headers=headers, **kwargs)
+
+    def hx_post(self, url, **kwargs):
+        headers = {"HX-Request": "true", **(kwargs.pop("headers", None) or {})}
+        return self.post(url, headers=headers, **kwargs)
+
+    def login(self, email: str, password: str = TEST_PASSWORD):
+        response = self.post("/login", data={"email": email, "password": password})
+        assert response.status_code in (302, 303), f"login failed for {email}: {response.status_code}"
+        return response
+
+
+@pytest.fixture
+def client(portal_app):
+    """An anonymous browser."""
+    portal_app.test_client_class = PortalClient
+    return portal_app.test_client()
+
+
+def make_client(app, user=None) -> PortalClient:
+    app.test_client_class = PortalClient
+    c = app.test_client()
+    if user is not None:
+        c.login(user.email)
+    return c
+
+
+# ---------------------------------------------------------------------------
+# people and shops
+# ---------------------------------------------------------------------------
+
+
+def make_user(email: str, name: str | None = None, password: str = TEST_PASSWORD, **fields):
+    from portal.core.accounts import create_user
+
+    return create_user(email=email, name=name or email.split("@")[0].title(), password=password, **fields)
+
+
+def make_shop(slug: str, owner=None, name: str | None = None, **fields):
+    from portal.core.shops import add_member, create_shop
+
+    shop = create_shop(slug=slug, name=name or slug.title(), **fields)
+    if owner is not None:
+        add_member(shop, owner, "owner")
+    return shop
+
+
+class People:
+    """The cast every authorisation test needs, for one shop."""
+
+    def __init__(self, shop, owner, staff, supplier, courier):
+        self.shop, self.owner, self.staff, self.supplier, self.courier = shop, owner, staff, supplier, courier
+
+
+@pytest.fixture
+def shop(portal_app):
+    """Shop ``workshop`` with an owner, staff, supplier and courier member."""
+    from portal.core.shops import add_member
+
+    owner = make_user("owner@shop.test", "Owner")
+    s = make_shop("workshop", owner=owner, name="Test Workshop", order_prefix="TWS", city="Bandung",
+                  bank_accounts=[{"bank": "BCA", "number": "1234567890", "holder": "Test Workshop"}])
+    for role in ("staff", "supplier", "courier"):
+        add_member(s, make_user(f"{role}@shop.test", role.title()), role)
+    return s
+
+
+@pytest.fixture
+def other_shop(portal_app):
+    """A second tenant with its own owner, to prove one shop never reaches another."""
+    owner = make_user("owner@other.test", "Other Owner")
+    return make_shop("othershop", owner=owner, name="Other Shop", order_prefix="OTH")
+
+
+@pytest.fixture
+def customer(portal_app):
+    return make_user("customer@example.test", "Customer A")
+
+
+@pytest.fixture
+def other_customer(portal_app):
+    return make_user("customer-b@example.test", "Customer B")
+
+
+@pytest.fixture
+def admin_user(portal_app):
+    return make_user("admin@platform.test", "Admin", is_admin=True)
+
+
+def _user(email):
+    from portal.core.models import User
+
+    return User.get(User.email == email)
+
+
+@pytest.fixture
+def owner_client(portal_app, shop):
+    return make_client(portal_app, _user("owner@shop.test"))
+
+
+@pytest.fixture
+def staff_client(portal_app, shop):
+    return make_client(portal_app, _user("staff@shop.test"))
+
+
+@pytest.fixture
+def supplier_client(portal_app, shop):
+    return make_client(portal_app, _user("supplier@shop.test"))
+
+
+@pytest.fixture
+def courier_client(portal_app, shop):
+    return make_client(portal_app, _user("courier@shop.test"))
+
+
+@pytest.fixture
+def customer_client(portal_app, customer):
+    return make_client(portal_app, customer)
+
+
+@pytest.fixture
+def other_customer_client(portal_app, other_customer):
+    return make_client(portal_app, other_customer)
+
+
+@pytest.fixture
+def other_owner_client(portal_app, other_shop):
+    return make_client(portal_app, _user("owner@other.test"))
+
+
+@pytest.fixture
+def admin_client(portal_app, admin_user):
+    return make_client(portal_app, admin_user)
+
+
+# ---------------------------------------------------------------------------
+# plugin switches
+# ---------------------------------------------------------------------------
+
+
+def set_plugin(shop, name: str, enabled: bool):
+    from portal.core.shops import set_module_enabled
+
+    set_module_enabled(shop, name, enabled)
+
+
+@pytest.fixture
+def enable_plugin(portal_app):
+    """``enable_plugin(shop, "name")`` switches a plugin on for a shop."""
+    return lambda shop, name: set_plugin(shop, name, True)
+
+
+@pytest.fixture
+def disable_plugin(portal_app):
+    """``disable_plugin(shop, "name")`` switches a plugin off (its data stays)."""
+    return lambda shop, name: set_plugin(shop, name, False)
+
+
+# ---------------------------------------------------------------------------
+# a real server for browser tests
+# ---------------------------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(portal_app):
+    """The app served on a free loopback port in a thread; ``live_server.url``."""
+    server = LiveServer(portal_app).start()
+    yield server
+    server.stop()

@@ -1,0 +1,43 @@
+"""Web views of core, one blueprint per area, and the shop loader they share."""
+from __future__ import annotations
+
+from flask import Flask, abort, g, request
+
+from portal.core.models import Shop
+
+
+def register_views(app: Flask):
+    from portal.web import admin, auth, manage, platform, storefront
+
+    @app.url_value_preprocessor
+    def _load_shop(endpoint, values):
+        # Every shop URL carries <shop_slug>; views read the shop from g.shop.
+        if values and "shop_slug" in values:
+            slug = values.pop("shop_slug")
+            shop = Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True))  # noqa: E712
+            if shop is None:
+                abort(404)
+            g.shop = shop
+
+    @app.url_defaults
+    def _shop_slug_default(endpoint, values):
+        if "shop_slug" not in values and g.get("shop") is not None and app.url_map.is_endpoint_expecting(endpoint, "shop_slug"):
+            values["shop_slug"] = g.shop.slug
+
+    @app.before_request
+    def _guard_plugin_routes():
+        # One guard for every plugin blueprint, so no plugin author can forget:
+        # a plugin the platform or this shop has switched off answers 404.
+        registry = app.extensions["portal"]
+        plugin = registry.blueprint_plugin.get(request.blueprint or "")
+        if plugin is None:
+            return None
+        if plugin not in registry.plugins or not registry.platform_allowed().get(plugin):
+            abort(404)
+        shop = g.get("shop")
+        if shop is not None and not registry.is_enabled(shop, plugin):
+            abort(404)
+        return None
+
+    for module in (platform, auth, storefront, manage, admin):
+        app.register_blueprint(module.bp)

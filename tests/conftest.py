@@ -1,0 +1,1 @@
+"""Core's test configuration; the fixtures themselves come from ``portal.testing``."""

@@ -78,10 +78,8 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
 
 
 def _init_connection_handling(app: Flask):
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
-
+    # peewee connects on first use, so a request that never touches the database
+    # (static files) costs no connection; teardown hands it back.
     @app.teardown_appcontext
     def _close(exc):
         if not db.is_closed():

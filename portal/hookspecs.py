@@ -258,6 +258,113 @@ def portal_slot_dashboard_cards(shop, user):
     """
 
 
+@hookspec
+def portal_slot_order_customer(shop, order, user):
+    """Fragment on the customer's order page, below the timeline.
+
+    Renders in ``templates/orders/detail.html`` for the order's customer (or a
+    guest holding the order link). Never put other customers' data here.
+
+    :param shop: the shop.
+    :param order: the :class:`portal.core.orders.Order` shown.
+    :param user: the logged-in user or ``None`` for a guest with the link.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_order_customer(order):
+            return render_template("chat/_order_link.html", order=order)
+    """
+
+
+@hookspec
+def portal_slot_order_sidebar(shop, order, user):
+    """Fragment beside an order in the owner's order detail page.
+
+    Renders in ``templates/manage/orders/detail.html`` for owner and staff.
+
+    :param shop: the shop.
+    :param order: the order shown.
+    :param user: the owner or staff member.
+    :return: HTML or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_slot_order_sidebar(order):
+            return render_template("couriers/_booking.html", order=order)
+    """
+
+
+# ---------------------------------------------------------------------------
+# Checkout and order events
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def portal_checkout_delivery_options(shop, cart):
+    """Offer delivery methods at checkout, beside core's pick-up and flat-fee delivery.
+
+    :param shop: the shop.
+    :param cart: the :class:`portal.core.cart.Cart` being checked out (lines with
+        products, quantities, subtotal and total weight in grams).
+    :return: a list of :class:`portal.DeliveryOption` (may be empty). The fee of
+        the chosen option is recomputed on the server at placement.
+
+    Example::
+
+        @hookimpl
+        def portal_checkout_delivery_options(shop, cart):
+            return [DeliveryOption("ojek", _("Own rider (Bandung)"), 15000)]
+    """
+
+
+@hookspec
+def portal_order_before_transition(order, action, from_status, to_status, actor, role):
+    """Veto a status change before it is written (inside its transaction).
+
+    :param order: the locked :class:`portal.core.orders.Order` (still in ``from_status``).
+    :param action: the action name from ``portal.core.order_flow.ACTIONS``.
+    :param from_status: the current status.
+    :param to_status: the status it would move to.
+    :param actor: the :class:`User` acting, or ``None`` for the system.
+    :param role: ``customer``, ``owner``, ``staff``, ``courier`` or ``system``.
+    :return: ``None`` to allow, or a message (the reason shown to the user) to refuse.
+        Every enabled plugin is asked; any refusal stops the change.
+
+    Example::
+
+        @hookimpl
+        def portal_order_before_transition(order, action):
+            if action == "start_production" and not materials_ready(order):
+                return _("Materials have not arrived yet.")
+    """
+
+
+@hookspec
+def portal_order_after_transition(order, action, from_status, to_status, actor, role):
+    """Told after a status change has been committed (never for a refused one).
+
+    Do side effects here (e-mail, fan-out), never inside the transaction.
+
+    :param order: the order, reloaded after the change.
+    :param action: the action name.
+    :param from_status: the previous status (``None`` when the order was just placed).
+    :param to_status: the new status.
+    :param actor: the :class:`User` who acted, or ``None`` for the system.
+    :param role: the role they acted in.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_order_after_transition(order, to_status):
+            if to_status == "paid":
+                jobs().defer("consume_materials", order.id)
+    """
+
+
 # ---------------------------------------------------------------------------
 # Shop events
 # ---------------------------------------------------------------------------

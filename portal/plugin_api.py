@@ -53,3 +53,21 @@ class NavItem:
     badge: int | None = None
     order: int = 50
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    """A way to get an order to the customer, offered at checkout.
+
+    :param code: unique, stable identifier stored on the order (``"pickup"``, ``"ojek"``).
+    :param label: shown to the customer.
+    :param fee: integer Rupiah added to the order total.
+    :param description: an optional line under the label (area served, days).
+    :param needs_address: whether the customer must give a delivery address.
+    """
+
+    code: str
+    label: Any
+    fee: int
+    description: Any = ""
+    needs_address: bool = True

@@ -14,6 +14,7 @@ fetches a real token before each form post, as a browser would.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -144,7 +145,15 @@ def portal_app(portal_database_url, tmp_path, portal_plugins, portal_config):
 
 
 class PortalClient(FlaskClient):
-    """A test client that behaves like a browser with CSRF protection on."""
+    """A test client that behaves like a browser with CSRF protection on.
+
+    Each request runs in an empty ``contextvars`` context, so it gets its own
+    app context and ``g`` even while a test holds one open — as in production,
+    nothing cached on ``g`` (locale, plugin switches, roles) leaks between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self) -> str:
         page = self.get("/", headers={"Accept-Language": "en"})

@@ -55,7 +55,7 @@ def make_database(url: str) -> peewee.Database:
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
-        return connect(url, autorollback=True)
+        return connect(url)
     raise ValueError(f"Unsupported database URL scheme: {scheme!r}")
 
 

@@ -20,8 +20,15 @@ def _core_initial(database, migrator):
     database.create_tables(models.CORE_MODELS, safe=True)
 
 
+def _core_orders(database, migrator):
+    from portal.core import orders
+
+    database.create_tables(orders.ORDER_MODELS, safe=True)
+
+
 CORE_MIGRATIONS = [
     ("0001_initial", _core_initial),
+    ("0002_orders", _core_orders),
 ]
 
 

@@ -1,0 +1,169 @@
+"""The ``portal`` command: run the server, upgrade the database, load demo data, manage plugins."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+
+def _app():
+    from portal import create_app
+
+    return create_app()
+
+
+@click.group()
+def main():
+    """Portal: an E-CRM shop portal for small businesses."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--worker/--no-worker", "with_worker", default=True, show_default=True,
+              help="Also start the background job consumer.")
+def run(host, port, workers, threads, with_worker):
+    """Serve the portal with gunicorn (threaded workers)."""
+    consumer = None
+    if with_worker:
+        consumer = subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"])
+    cmd = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--graceful-timeout", "5",
+        "--no-control-socket",
+        "--access-logfile", "-",
+        "portal.wsgi:app",
+    ]
+    click.echo(f"Portal on http://{host}:{port}/")
+    try:
+        raise SystemExit(subprocess.call(cmd))
+    finally:
+        if consumer is not None:
+            consumer.terminate()
+            consumer.wait(timeout=10)
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=int)
+def worker(workers):
+    """Run the background job consumer (mail, reminders, expiry)."""
+    from huey.consumer import Consumer
+
+    app = _app()
+    huey = app.extensions["portal_jobs"].huey
+    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations (core first, then plugins). Safe to run again."""
+    from portal.core import migrations
+
+    app = _app()
+    with app.app_context():
+        result = migrations.upgrade(app.extensions["portal"])
+    registry = app.extensions["portal"]
+    for label, ran in result.items():
+        click.echo(f"{label}: {', '.join(ran) if ran else 'up to date'}")
+    for name, reason in registry.refused.items():
+        click.echo(f"plugin {name} refused: {reason}", err=True)
+
+
+@main.command()
+def demo():
+    """Load the demo shop, customers and accounts (idempotent)."""
+    from portal.demo import load_demo
+
+    app = _app()
+    with app.app_context():
+        summary = load_demo()
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
+@main.group()
+def plugins():
+    """Installed plugins."""
+
+
+@plugins.command("list")
+def plugins_list():
+    """List installed plugins, whether the platform allows them, and refusals."""
+    app = _app()
+    registry = app.extensions["portal"]
+    with app.app_context():
+        allowed = registry.platform_allowed()
+    for name, plugin in sorted(registry.plugins.items()):
+        state = "allowed" if allowed.get(name) else "not allowed"
+        click.echo(f"{name} {plugin.info.version} [{state}] - {plugin.info.description}")
+    for name, reason in sorted(registry.refused.items()):
+        click.echo(f"{name} REFUSED - {reason}")
+
+
+@plugins.command("allow")
+@click.argument("name")
+def plugins_allow(name):
+    """Let shops enable plugin NAME."""
+    _set_allowed(name, True)
+
+
+@plugins.command("disallow")
+@click.argument("name")
+def plugins_disallow(name):
+    """Switch plugin NAME off for every shop (use when its pages will not load). Data is kept."""
+    _set_allowed(name, False)
+
+
+def _set_allowed(name: str, allowed: bool):
+    from portal.core.db import utcnow
+    from portal.core.models import PlatformPlugin
+
+    app = _app()
+    with app.app_context():
+        row, _ = PlatformPlugin.get_or_create(name=name, defaults={"allowed": allowed})
+        row.allowed = allowed
+        row.updated_at = utcnow()
+        row.save()
+    click.echo(f"{name}: {'allowed' if allowed else 'not allowed'}")
+
+
+@main.group()
+def shop():
+    """Shops on this platform."""
+
+
+@shop.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--owner-name", default="")
+@click.option("--prefix", default="ORD", help="Order number prefix, e.g. CBD.")
+def shop_create(slug, name, owner_email, owner_name, prefix):
+    """Create a shop and its owner account (a password-reset link is printed)."""
+    from portal.core.shops import create_shop_with_owner
+
+    app = _app()
+    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+        shop_obj, link = create_shop_with_owner(slug=slug, name=name, owner_email=owner_email,
+                                                owner_name=owner_name, order_prefix=prefix)
+    click.echo(f"shop {shop_obj.slug} created")
+    if link:
+        click.echo(f"owner sets a password at: {link}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,186 @@
+"""The order state machine: which action moves an order from which status, and who may.
+
+``ACTIONS`` is the one place that says what is allowed. ``transition()`` is the
+only code that changes ``Order.status``: it locks the order, checks the action,
+the actor's role and the plugins' "before" hooks, writes the new status and its
+``OrderEvent`` in one transaction, releases reserved stock or capacity when an
+order ends early, and only after commit tells plugins and queues notifications.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.core import orders as o
+from portal.core.db import atomic_write, is_sqlite, utcnow
+from portal.core.models import Product
+
+log = logging.getLogger(__name__)
+
+SHOP_TEAM = ("owner", "staff")
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    label: object
+    # Shown on the customer's timeline?
+    public: bool = True
+    # Actions only the order's own customer may take as "customer".
+    extra: dict = field(default_factory=dict)
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("confirm", (o.PLACED,), o.CONFIRMED, SHOP_TEAM, _l("Order confirmed")),
+        Action("reject", (o.PLACED,), o.REJECTED, SHOP_TEAM, _l("Order rejected")),
+        Action("request_payment", (o.CONFIRMED,), o.AWAITING_PAYMENT, SHOP_TEAM + (SYSTEM,), _l("Awaiting payment")),
+        Action("submit_payment", (o.AWAITING_PAYMENT,), o.PAYMENT_SUBMITTED, ("customer",) + SHOP_TEAM, _l("Payment proof sent")),
+        # Steps 4 and 5 of the paper may come in either order: a statement match
+        # can verify the payment before (or without) the customer's proof.
+        Action("verify_payment", (o.AWAITING_PAYMENT, o.PAYMENT_SUBMITTED), o.PAID, SHOP_TEAM, _l("Payment verified")),
+        Action("reject_payment", (o.PAYMENT_SUBMITTED,), o.AWAITING_PAYMENT, SHOP_TEAM, _l("Payment not accepted")),
+        Action("start_production", (o.PAID,), o.IN_PRODUCTION, SHOP_TEAM, _l("Production started")),
+        Action("mark_ready", (o.PAID, o.IN_PRODUCTION), o.READY, SHOP_TEAM, _l("Ready")),
+        Action("hand_over", (o.READY,), o.HANDED_OVER, SHOP_TEAM + ("courier",), _l("Handed over")),
+        Action("return_to_shop", (o.HANDED_OVER,), o.READY, SHOP_TEAM + ("courier",), _l("Delivery failed, back at the shop")),
+        Action("deliver", (o.HANDED_OVER,), o.DELIVERED, SHOP_TEAM + ("courier",), _l("Delivered")),
+        Action("complete", (o.DELIVERED,), o.COMPLETED, SHOP_TEAM + ("customer", SYSTEM), _l("Completed")),
+        Action("cancel", (o.PLACED, o.CONFIRMED, o.AWAITING_PAYMENT, o.PAYMENT_SUBMITTED, o.PAID), o.CANCELLED,
+               SHOP_TEAM, _l("Order cancelled")),
+        # A customer may withdraw an order only before any money has moved.
+        Action("withdraw", (o.PLACED, o.CONFIRMED, o.AWAITING_PAYMENT), o.CANCELLED, ("customer",), _l("Cancelled by the customer")),
+        Action("expire", (o.AWAITING_PAYMENT,), o.EXPIRED, (SYSTEM,), _l("Expired: not paid in time")),
+    ]
+}
+
+# Ending in one of these from an open status gives back stock and capacity.
+RELEASING_TARGETS = (o.CANCELLED, o.EXPIRED, o.REJECTED)
+
+
+class TransitionError(Exception):
+    """A refused transition; ``str(err)`` is a message for the user. Nothing changed."""
+
+
+def allowed_actions(order: o.Order, role: str | None) -> list[Action]:
+    """The actions ``role`` may take on ``order`` in its current status (for buttons)."""
+    return [a for a in ACTIONS.values() if order.status in a.sources and role in a.roles]
+
+
+def _lock(order_id: int) -> o.Order:
+    query = o.Order.select().where(o.Order.id == order_id)
+    if not is_sqlite():
+        # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row lock.
+        query = query.for_update()
+    return query.get()
+
+
+def transition(order: o.Order, action: str, actor=None, role: str = SYSTEM, note: str = "", changes: dict | None = None) -> o.Order:
+    """Apply ``action`` to ``order`` as ``actor`` acting in ``role``.
+
+    :param changes: extra ``Order`` columns to set in the same write (e.g. ``unique_code``).
+    :raises TransitionError: illegal action for the status or role, or refused by a plugin.
+    :return: the reloaded order.
+    """
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise TransitionError(_l("Unknown action."))
+    registry = current_app.extensions["portal"]
+    with atomic_write():
+        current = _lock(order.id)
+        if current.status not in spec.sources:
+            raise TransitionError(
+                _l("This order is %(status)s; that step is not possible now.", status=status_label(current.status))
+            )
+        if role not in spec.roles:
+            raise TransitionError(_l("You may not do that with this order."))
+        for _, reason in registry.call_isolated(
+            "portal_order_before_transition", current.shop,
+            order=current, action=action, from_status=current.status, to_status=spec.target, actor=actor, role=role,
+        ):
+            if reason:
+                raise TransitionError(str(reason))
+        values = {"status": spec.target, "updated_at": utcnow(), **(changes or {})}
+        updated = o.Order.update(**values).where((o.Order.id == current.id) & (o.Order.status == current.status)).execute()
+        if updated != 1:
+            raise TransitionError(_l("Someone else changed this order just now; please reload."))
+        o.OrderEvent.create(
+            order=current, kind="status", action=action, from_status=current.status, to_status=spec.target,
+            actor=actor, actor_role=role, note=note or "", public=spec.public,
+        )
+        if spec.target in RELEASING_TARGETS:
+            release_reservations(current)
+        from_status = current.status
+    fresh = o.Order.get_by_id(order.id)
+    after_commit(fresh, action, from_status, spec.target, actor, role)
+    return fresh
+
+
+def after_commit(order: o.Order, action: str, from_status, to_status, actor, role):
+    """Tell plugins and queue notifications; runs only once the change is committed."""
+    registry = current_app.extensions["portal"]
+    registry.call_isolated(
+        "portal_order_after_transition", order.shop,
+        order=order, action=action, from_status=from_status, to_status=to_status, actor=actor, role=role,
+    )
+    from portal.core import notifications
+
+    notifications.order_changed(order, action, actor=actor, role=role)
+
+
+def release_reservations(order: o.Order):
+    """Give back the stock and production capacity an open order held (inside the caller's transaction)."""
+    for item in order.items:
+        if item.product_id is None:
+            continue
+        if item.made_to_order:
+            continue
+        Product.update(stock=Product.stock + item.quantity).where(
+            (Product.id == item.product_id) & Product.stock.is_null(False)
+        ).execute()
+    mto_units = sum(i.quantity for i in order.items if i.made_to_order)
+    if mto_units and order.ready_by is not None:
+        from portal.core.capacity import release
+
+        release(order, mto_units)
+
+
+def add_event(order: o.Order, kind: str, action: str, note: str = "", actor=None, role: str = SYSTEM, public: bool = True) -> o.OrderEvent:
+    """Record something that happened to an order without changing its status.
+
+    Used for production stages, payment notes and plugin events (materials
+    ordered, courier picked up...). Call it inside the transaction of the change
+    it describes.
+    """
+    return o.OrderEvent.create(order=order, kind=kind, action=action, note=note, actor=actor, actor_role=role, public=public)
+
+
+def status_label(status: str):
+    return STATUS_LABELS.get(status, status)
+
+
+STATUS_LABELS = {
+    o.PLACED: _l("placed"),
+    o.CONFIRMED: _l("confirmed"),
+    o.REJECTED: _l("rejected"),
+    o.AWAITING_PAYMENT: _l("awaiting payment"),
+    o.PAYMENT_SUBMITTED: _l("payment submitted"),
+    o.PAID: _l("paid"),
+    o.IN_PRODUCTION: _l("in production"),
+    o.READY: _l("ready"),
+    o.HANDED_OVER: _l("handed over"),
+    o.DELIVERED: _l("delivered"),
+    o.COMPLETED: _l("completed"),
+    o.CANCELLED: _l("cancelled"),
+    o.EXPIRED: _l("expired"),
+}
+
+__all__ = ["ACTIONS", "Action", "TransitionError", "add_event", "allowed_actions", "status_label", "transition"]

@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # pytest-playwright declares session fixtures as instance methods; pytest warns about it.
 PYTEST_W := -W "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
 
-.PHONY: install run test test-sqlite test-postgres lint translations extract-messages clean
+.PHONY: docs install run test test-sqlite test-postgres lint translations extract-messages clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,7 @@ translations: $(BIN)/.installed
 	@for d in plugins/*/translations; do [ -d $$d ] && $(BIN)/pybabel compile -d $$d >/dev/null || true; done
 
 extract-messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python tools/translations.py
 
 run: install
 	$(BIN)/portal db upgrade
@@ -50,3 +49,6 @@ lint: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) instance/*.db instance/media .pytest_cache
+
+docs: $(BIN)/.installed
+	$(BIN)/portal docs build

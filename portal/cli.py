@@ -141,6 +141,20 @@ def _set_allowed(name: str, allowed: bool):
 
 
 @main.group()
+def docs():
+    """The plugin documentation."""
+
+
+@docs.command("build")
+def docs_build():
+    """Regenerate docs/hooks/ from the hookspec docstrings."""
+    from portal.docs import write
+
+    for path in write():
+        click.echo(f"wrote {path}")
+
+
+@main.group()
 def shop():
     """Shops on this platform."""
 

@@ -365,3 +365,57 @@ def live_server(portal_app):
     server = LiveServer(portal_app).start()
     yield server
     server.stop()
+
+
+# ---------------------------------------------------------------------------
+# query budgets
+# ---------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the SQL statements run through the portal's database while active.
+
+    Use it to hold a page to a fixed query budget that must not grow with the data::
+
+        with count_queries() as q:
+            client.get("/s/workshop/products")
+        assert q.count <= 8, q.statements
+    """
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self):
+        from portal.core.db import db
+
+        database = db.obj
+        original = database.execute_sql
+        self._restore = (database, original)
+
+        def counting(sql, params=None, *args, **kwargs):
+            # Connection housekeeping is not a query the page asked for.
+            if not sql.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")):
+                self.statements.append(sql)
+            return original(sql, params, *args, **kwargs)
+
+        database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        database, original = self._restore
+        database.execute_sql = original
+        return False
+
+
+def count_queries() -> QueryCounter:
+    return QueryCounter()
+
+
+@pytest.fixture
+def query_counter(portal_app):
+    """``with query_counter() as q: ...`` — see :class:`QueryCounter`."""
+    return count_queries

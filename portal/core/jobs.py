@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from huey import RedisHuey, SqliteHuey
 
 log = logging.getLogger(__name__)
@@ -35,12 +35,18 @@ class Jobs:
         from portal.core import mail
 
         self.register("send_mail", mail.deliver, retries=5, retry_delay=60)
+        from portal.core import payments
 
-    def register(self, name: str, fn, retries: int = 3, retry_delay: int = 30):
-        """Make ``fn`` runnable as job ``name`` (it runs inside an app context)."""
+        payments.register_jobs(self)
+
+    def _in_app(self, name: str, fn):
         app = self.app
 
         def run(*args, **kwargs):
+            if has_app_context() and current_app._get_current_object() is app:
+                # Run in place (immediate mode, or one job queueing another): a second
+                # app context would close the caller's connection when it ends.
+                return fn(*args, **kwargs)
             with app.app_context():
                 from portal.core.db import db
 
@@ -49,7 +55,19 @@ class Jobs:
                     return fn(*args, **kwargs)
 
         run.__name__ = f"job_{name}"
-        self.tasks[name] = self.huey.task(retries=retries, retry_delay=retry_delay, name=name)(run)
+        return run
+
+    def register(self, name: str, fn, retries: int = 3, retry_delay: int = 30):
+        """Make ``fn`` runnable as job ``name`` (it runs inside an app context)."""
+        self.tasks[name] = self.huey.task(retries=retries, retry_delay=retry_delay, name=name)(self._in_app(name, fn))
+
+    def register_periodic(self, name: str, fn, cron):
+        """Run ``fn()`` on the consumer's clock, inside an app context.
+
+        :param cron: a ``huey.crontab(...)`` (e.g. ``crontab(minute="*/5")``);
+            ``portal worker`` runs it, tests call ``fn`` directly.
+        """
+        self.tasks[name] = self.huey.periodic_task(cron, name=name)(self._in_app(name, fn))
 
     def enqueue(self, name: str, *args, **kwargs):
         return self.tasks[name](*args, **kwargs)

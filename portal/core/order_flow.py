@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.core import capacity
 from portal.core import orders as o
 from portal.core.db import atomic_write, is_sqlite, utcnow
 from portal.core.models import Product
@@ -139,18 +140,13 @@ def after_commit(order: o.Order, action: str, from_status, to_status, actor, rol
 def release_reservations(order: o.Order):
     """Give back the stock and production capacity an open order held (inside the caller's transaction)."""
     for item in order.items:
-        if item.product_id is None:
-            continue
-        if item.made_to_order:
+        if item.product_id is None or item.made_to_order:
             continue
         Product.update(stock=Product.stock + item.quantity).where(
             (Product.id == item.product_id) & Product.stock.is_null(False)
         ).execute()
-    mto_units = sum(i.quantity for i in order.items if i.made_to_order)
-    if mto_units and order.ready_by is not None:
-        from portal.core.capacity import release
-
-        release(order, mto_units)
+    # Made-to-order lines hold days of capacity, recorded per order.
+    capacity.release(order)
 
 
 def add_event(order: o.Order, kind: str, action: str, note: str = "", actor=None, role: str = SYSTEM, public: bool = True) -> o.OrderEvent:

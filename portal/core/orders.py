@@ -38,7 +38,8 @@ FINAL_STATUSES = (COMPLETED, REJECTED, CANCELLED, EXPIRED)
 
 class Order(Model):
     shop = pw.ForeignKeyField(Shop, backref="orders", on_delete="CASCADE")
-    number = pw.CharField(max_length=32, unique=True)
+    # Unique per shop (two shops may share a prefix); see the (shop, number) index.
+    number = pw.CharField(max_length=32)
     customer = pw.ForeignKeyField(User, null=True, backref="orders", on_delete="SET NULL")
     # Contact and delivery details as given at checkout (a guest has no account).
     name = pw.CharField(max_length=120)
@@ -73,13 +74,14 @@ class Order(Model):
 
     class Meta:
         indexes = (
+            (("shop", "number"), True),
             (("shop", "status", "created_at"), False),
             (("shop", "created_at"), False),
             (("shop", "idempotency_key"), True),
             (("shop", "unique_code", "status"), False),
             (("customer", "created_at"), False),
         )
-        constraints = [pw.Check("total >= 0"), pw.Check("subtotal >= 0")]
+        constraints = (pw.Check("total >= 0"), pw.Check("subtotal >= 0"))
 
 
 class OrderItem(Model):
@@ -93,7 +95,7 @@ class OrderItem(Model):
     line_total = pw.BigIntegerField()
 
     class Meta:
-        constraints = [pw.Check("quantity > 0"), pw.Check("unit_price >= 0")]
+        constraints = (pw.Check("quantity > 0"), pw.Check("unit_price >= 0"))
 
 
 class OrderEvent(Model):
@@ -125,7 +127,20 @@ class ProductionSlot(Model):
 
     class Meta:
         indexes = ((("shop", "day"), True),)
-        constraints = [pw.Check("used >= 0")]
+        constraints = (pw.Check("used >= 0"),)
+
+
+class ProductionReservation(Model):
+    """Which days' capacity an order holds, so cancelling gives back exactly that."""
+
+    order = pw.ForeignKeyField(Order, backref="reservations", on_delete="CASCADE")
+    shop = pw.ForeignKeyField(Shop, on_delete="CASCADE")
+    day = pw.DateField()
+    units = pw.IntegerField()
+
+    class Meta:
+        indexes = ((("order", "day"), True),)
+        constraints = (pw.Check("units > 0"),)
 
 
 class OrderCounter(Model):
@@ -191,4 +206,4 @@ class Payment(Model):
     created_at = pw.DateTimeField(default=utcnow)
 
 
-ORDER_MODELS = [Order, OrderItem, OrderEvent, ProductionSlot, OrderCounter, BankStatement, StatementLine, Payment]
+ORDER_MODELS = [Order, OrderItem, OrderEvent, ProductionSlot, ProductionReservation, OrderCounter, BankStatement, StatementLine, Payment]

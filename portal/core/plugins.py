@@ -18,9 +18,10 @@ from flask import Flask, current_app, g, has_request_context
 from markupsafe import Markup
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
+from werkzeug.local import LocalProxy
 
 from portal import hookspecs
-from portal.core.db import utcnow
+from portal.core.db import Model, utcnow
 from portal.plugin_api import PLUGIN_API_VERSION, PluginInfo
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ class PluginRegistry:
         self.refused: dict[str, str] = {}
         self.blueprint_plugin: dict[str, str] = {}
         self._slots = set(slot_names())
+        # Per-request caches live on ``g``; a test that keeps one app context
+        # open across requests would otherwise see the previous request's
+        # switches, so every request starts from a clean cache.
+        app.before_request(self.forget_request_cache)
 
     # -- loading ---------------------------------------------------------
     def load(self, extra_plugins=(), use_entry_points: bool = True, skip=()):
@@ -78,42 +83,59 @@ class PluginRegistry:
     def _load_one(self, name: str, source, dist):
         try:
             module = source.load() if hasattr(source, "load") and hasattr(source, "group") else source
-        except Exception as exc:  # an import error must not stop the portal
+        except Exception as exc:  # noqa: BLE001 - an import error must not stop the portal
             self._refuse(name, f"import failed: {exc!r}")
+            return
+        if name in self.plugins and self.plugins[name].module is module:
+            # Listed twice (an entry point and an explicit ``plugins=``): load it once.
             return
         try:
             self.pm.register(module, name=name)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - refuse this plugin, start without it
             self._refuse(name, f"registration failed: {exc}")
             return
-        reason = self._check(name, module)
+        info, reason = self._check(name)
         if reason:
             self.pm.unregister(name=name)
             self._refuse(name, reason)
             return
-        info = self.call_one(name, "portal_register_plugin")
         self.plugins[name] = LoadedPlugin(name=name, module=module, info=info, distribution=dist)
 
-    def _check(self, name: str, module) -> str | None:
+    def _check(self, name: str) -> tuple[PluginInfo | None, str | None]:
+        for hook_name in self.pm.hook.__dict__:
+            if hook_name.startswith("_"):
+                continue
+            hook = getattr(self.pm.hook, hook_name)
+            if not hook.has_spec() and any(
+                i.plugin_name == name and not i.optionalhook for i in hook.get_hookimpls()
+            ):
+                return None, f"plugin {name!r} implements unknown hook {hook_name!r} (not in portal.hookspecs)"
         try:
             self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            return f"unknown hook: {exc}"
+        except pluggy.PluginValidationError as exc:  # another plugin's leftovers; never ours
+            return None, f"unknown hook: {exc}"
         try:
             info = self.call_one(name, "portal_register_plugin")
-        except Exception as exc:
-            return f"portal_register_plugin raised {exc!r}"
+        except Exception as exc:  # noqa: BLE001
+            return None, f"portal_register_plugin raised {exc!r}"
         if not isinstance(info, PluginInfo):
-            return "no PluginInfo returned by portal_register_plugin"
+            return None, "no PluginInfo returned by portal_register_plugin"
         if info.name != name:
-            return f"PluginInfo.name {info.name!r} differs from the entry-point name {name!r}"
+            return None, f"PluginInfo.name {info.name!r} differs from the entry-point name {name!r}"
         try:
             spec = SpecifierSet(info.api)
         except InvalidSpecifier:
-            return f"invalid plugin API range {info.api!r}"
+            return None, f"invalid plugin API range {info.api!r}"
         if Version(PLUGIN_API_VERSION) not in spec:
-            return f"needs plugin API {info.api}, this portal provides {PLUGIN_API_VERSION}"
-        return None
+            return None, f"needs plugin API {info.api}, this portal provides {PLUGIN_API_VERSION}"
+        try:
+            models = self.call_one(name, "portal_register_models") or []
+        except Exception as exc:  # noqa: BLE001
+            return None, f"portal_register_models raised {exc!r}"
+        bad = [m for m in models if not (isinstance(m, type) and issubclass(m, Model))]
+        if bad:
+            return None, f"portal_register_models returned non-models {bad!r} (subclass portal.core.db.Model)"
+        return info, None
 
     def _refuse(self, name: str, reason: str):
         self.refused[name] = reason
@@ -125,6 +147,10 @@ class PluginRegistry:
             self.pm.unregister(name=name)
             del self.plugins[name]
         self._refuse(name, reason)
+
+    def plugin_models(self) -> dict[str, list[type]]:
+        """Each loaded plugin's models (``portal_register_models``), for backups and exports."""
+        return {name: list(models or []) for name, models in self.call_each("portal_register_models")}
 
     # -- calling ----------------------------------------------------------
     def _impls(self, hook_name: str):
@@ -146,21 +172,25 @@ class PluginRegistry:
         return out
 
     # -- per-shop switching ----------------------------------------------
+    def forget_request_cache(self):
+        """Drop the request's cached switches (after a switch was flipped, or a new request)."""
+        if not has_request_context():
+            return
+        for key in [k for k in g if k.startswith("_portal_")]:
+            g.pop(key, None)
+
     def platform_allowed(self) -> dict[str, bool]:
         from portal.core.models import PlatformPlugin
 
-        cache = g.setdefault("_portal_allowed", None) if has_request_context() else None
+        cache = g.get("_portal_allowed") if has_request_context() else None
         if cache is not None:
             return cache
         rows = {p.name: p.allowed for p in PlatformPlugin.select(PlatformPlugin.name, PlatformPlugin.allowed)}
         allowed = {}
         for name, plugin in self.plugins.items():
-            if name in rows:
-                allowed[name] = rows[name]
-            else:
-                # Plugins shipped with the portal are allowed until the admin says
-                # otherwise; a third party's waits for the admin's decision.
-                allowed[name] = plugin.distribution in (None, "portal")
+            # Plugins shipped with the portal are allowed until the admin says
+            # otherwise; a third party's waits for the admin's decision.
+            allowed[name] = rows.get(name, plugin.distribution in (None, "portal"))
         if has_request_context():
             g._portal_allowed = allowed
         return allowed
@@ -193,20 +223,25 @@ class PluginRegistry:
         disabled = [name for name in self.plugins if name not in self.enabled_for(shop)]
         return _SubsetRelay(self.pm, disabled)
 
-    def call_isolated(self, hook_name: str, shop, /, **kwargs) -> list[tuple[str, object]]:
+    def call_isolated(self, hook_name: str, shop, /, *, include=(), **kwargs) -> list[tuple[str, object]]:
         """Call a per-request hook on the shop's enabled plugins, one at a time.
 
         A plugin that raises is logged and reported on the Modules page; the
         others' results still come back, so the page still renders.
+        ``include`` names plugins to reach even though they are off (the plugin
+        just switched off hears about it once).
         """
-        enabled = self.enabled_for(shop)
+        enabled = self.enabled_for(shop) | {n for n in include if n in self.plugins}
+        # Hand plugins the real objects: a ``current_user`` proxy kept by a plugin
+        # would later resolve to whoever is logged in then (or to nobody).
+        kwargs = {k: v._get_current_object() if isinstance(v, LocalProxy) else v for k, v in kwargs.items()}
         results = []
         for impl in reversed(self._impls(hook_name)):
             if impl.plugin_name not in enabled:
                 continue
             try:
                 value = impl.function(**{a: kwargs.get(a) for a in impl.argnames})
-            except Exception:
+            except Exception:  # noqa: BLE001 - isolate the plugin, keep the page
                 self.report_error(shop, impl.plugin_name, hook_name, traceback.format_exc())
                 continue
             if value is not None:
@@ -275,5 +310,6 @@ def plugin_settings(shop, plugin_name: str) -> dict:
         for name, field in inspect.getmembers(info.settings_form):
             kwargs = getattr(field, "kwargs", None)
             if isinstance(kwargs, dict) and hasattr(field, "field_class"):
-                defaults[name] = kwargs.get("default")
+                default = kwargs.get("default")
+                defaults[name] = default() if callable(default) else default
     return {**defaults, **saved}

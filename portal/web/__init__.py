@@ -7,7 +7,8 @@ from portal.core.models import Shop
 
 
 def register_views(app: Flask):
-    from portal.web import admin, auth, manage, platform, storefront
+    from portal.web import admin, auth, catalogue_admin, manage, platform, storefront, team
+    from portal.web import cart, checkout, order_admin, orders, payments
 
     @app.url_value_preprocessor
     def _load_shop(endpoint, values):
@@ -39,5 +40,6 @@ def register_views(app: Flask):
             abort(404)
         return None
 
-    for module in (platform, auth, storefront, manage, admin):
+    for module in (platform, auth, storefront, manage, catalogue_admin, admin, team, cart, checkout, orders, order_admin,
+                   payments):
         app.register_blueprint(module.bp)

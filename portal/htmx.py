@@ -32,7 +32,7 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render_page(page: str, fragment: str, **context):
+def render_page(page: str, fragment: str, /, **context):
     """Render the full page, or only its fragment for an htmx request.
 
     The page template ``{% include %}``s the fragment, so both come from one

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context, url_for
@@ -197,17 +198,48 @@ def _context(order, lang: str) -> dict:
     }
 
 
-def _send_customer_mail(order_id: int, action: str):
+@dataclass
+class OrderMail:
+    """One message about an order, ready for ``queue_mail`` (or to be stored as it is, for demo data)."""
+
+    to: str
+    subject: object  # lazy: rendered in ``lang``
+    template: str
+    lang: str
+    context: dict
+
+
+def customer_mail(order, action: str) -> OrderMail:
+    """The customer's mail for ``action`` (``"reminder"`` for the deadline reminder)."""
+    template, subject = REMINDER if action == "reminder" else CUSTOMER_MAILS[action]
+    lang = order.locale or "id"
+    return OrderMail(order.email, _subject(subject, order), template, lang,
+                     {"action": action, **_context(order, lang)})
+
+
+def owner_mails(order, action: str) -> list[OrderMail]:
+    """One mail per active owner of the order's shop, each in the owner's language."""
+    template, subject = OWNER_MAILS[action]
+    out = []
+    for owner in _owners(order.shop):
+        lang = owner.locale or "id"
+        out.append(OrderMail(owner.email, _subject(subject, order), template, lang,
+                             {"action": action, "owner": owner, "manage_url": manage_order_url(order),
+                              **_context(order, lang)}))
+    return out
+
+
+def _queue(order, mail: OrderMail):
     from portal.core.mail import queue_mail
 
+    queue_mail(mail.to, mail.subject, mail.template, lang=mail.lang, shop=order.shop, **mail.context)
+
+
+def _send_customer_mail(order_id: int, action: str):
     try:
         order = _reload(order_id)
-        if order is None:
-            return
-        template, subject = REMINDER if action == "reminder" else CUSTOMER_MAILS[action]
-        lang = order.locale or "id"
-        queue_mail(order.email, _subject(subject, order), template, lang=lang, shop=order.shop, action=action,
-                   **_context(order, lang))
+        if order is not None:
+            _queue(order, customer_mail(order, action))
     except Exception:
         log.exception("could not queue the %s mail of order %s", action, order_id)
 
@@ -223,19 +255,14 @@ def _owners(shop):
 
 
 def _send_owner_mail(order_id: int, action: str):
-    from portal.core.mail import queue_mail
-
     try:
         order = _reload(order_id)
         if order is None:
             return
-        template, subject = OWNER_MAILS[action]
-        for owner in _owners(order.shop):
-            lang = owner.locale or "id"
+        for mail in owner_mails(order, action):
             try:
-                queue_mail(owner.email, _subject(subject, order), template, lang=lang, shop=order.shop,
-                           action=action, owner=owner, manage_url=manage_order_url(order), **_context(order, lang))
+                _queue(order, mail)
             except Exception:
-                log.exception("could not queue the %s mail of order %s to %s", action, order_id, owner.email)
+                log.exception("could not queue the %s mail of order %s to %s", action, order_id, mail.to)
     except Exception:
         log.exception("could not queue the %s owner mails of order %s", action, order_id)

@@ -68,12 +68,6 @@ class Tab:
         # A deliberate 404 (a switched-off plugin's page) and the absent favicon are expected.
         if "Failed to load resource" in msg.text and (where.endswith("/favicon.ico") or self.expect_404):
             return
-        # Chromium's autofill stamps ``style=""`` on inputs; htmx's settle step then
-        # copies that attribute and the CSP blocks it. Harmless (nothing is styled);
-        # it goes away once _base.html's htmx-config stops settling "style"
-        # (attributesToSettle: ["class", "width", "height"]). Remove this then.
-        if "Applying inline style violates" in msg.text and where.endswith("/htmx.min.js"):
-            return
         self.errors.append(f"{msg.text} at {where or self.page.url}")
 
     def shot(self, step: str):

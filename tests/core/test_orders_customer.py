@@ -1,7 +1,6 @@
 """The customer's order page, its self-updating status, "My orders", the guest link, withdrawing."""
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 import pytest
@@ -64,9 +63,10 @@ def test_guest_link_needs_the_secret_token(portal_app, guest_order):
     assert stranger.get(url(guest_order, f"?email={guest_order.email}"), headers=EN).status_code == 404
     missing = stranger.get(f"/s/{guest_order.shop.slug}/orders/TWS-20000101-9999", headers=EN)
     assert missing.status_code == 404
-    # Same answer, apart from the address itself echoed in the log-in and language links.
+    # The same page content (the layout around it carries per-request tokens and the address).
     def same(response):
-        return re.sub(r"/s/workshop/orders/[^\"]*", "URL", response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        return html[html.index("<main"):html.index("</main>")]
 
     assert same(not_found) == same(wrong) == same(missing)
 

@@ -24,6 +24,7 @@ from portal.core.accounts import create_user, hash_password
 from portal.core.db import db
 from portal.core.models import Category, Membership, Product, ProductImage, Shop, User
 from portal.core.shops import add_member, create_shop
+from portal.demo_orders import load_demo_orders
 
 DEMO_PASSWORD = "demo12345"
 CANVAS = 1200
@@ -683,6 +684,7 @@ def load_demo() -> dict:
     shops = [cibaduyut, laweyan]
     customer_emails = ["customer@demo.test"] + [c[0] for c in demo_customers()]
     return {
+        **load_demo_orders(cibaduyut),
         "shops": len(shops),
         "categories": Category.select().where(Category.shop.in_(shops)).count(),
         "products": Product.select().where(Product.shop.in_(shops)).count(),

@@ -470,14 +470,18 @@ class Writer:
 
     # -- mails ---------------------------------------------------------------
     def _mails(self, order: o.Order, walked):
+        contexts: dict[str, dict] = {}
+        lang = order.locale or "id"
         for step, _, _ in walked:
             if step.kind != "status":
                 continue
             specs = []
             if step.action in notifications.CUSTOMER_MAILS:
-                specs.append(notifications.customer_mail(order, step.action))
+                if lang not in contexts:
+                    contexts[lang] = notifications.mail_context(order, lang)
+                specs.append(notifications.customer_mail(order, step.action, contexts[lang]))
             if step.action in notifications.OWNER_MAILS:
-                specs.extend(notifications.owner_mails(order, step.action))
+                specs.extend(notifications.owner_mails(order, step.action, contexts))
             for spec in specs:
                 with force_locale(spec.lang):
                     subject = " ".join(str(spec.subject).split())

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime
 from flask_babel import gettext as _  # noqa: F401  (re-exported for convenience)
 from flask_babel import lazy_gettext as _l  # noqa: F401
@@ -24,6 +24,9 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # CLI commands and jobs render in the default unless they force a locale.
+        return DEFAULT_LOCALE
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

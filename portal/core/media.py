@@ -86,7 +86,7 @@ def open_image(data: bytes) -> Image.Image:
     if width < 1 or height < 1 or width * height > MAX_PIXELS:
         raise MediaError(_l("The picture has too many pixels (at most 40 megapixels)."))
     try:
-        if image.format == "JPEG":
+        if image.format in ("JPEG", "MPO"):  # MPO: the multi-picture JPEG some phones write
             # Decode big phone photos at a reduced scale: less memory, same result.
             image.draft(None, (max(WIDTHS), max(WIDTHS)))
         image.seek(0)  # animated PNG/WebP: the first frame only

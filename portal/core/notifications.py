@@ -179,7 +179,8 @@ def _reload(order_id: int):
     return Order.get_or_none(Order.id == order_id)
 
 
-def _context(order, lang: str) -> dict:
+def mail_context(order, lang: str) -> dict:
+    """What every order mail's template gets: the order, its lines, links and the last refusal reason."""
     from portal.core.orders import Payment
 
     with force_locale(lang):
@@ -209,23 +210,32 @@ class OrderMail:
     context: dict
 
 
-def customer_mail(order, action: str) -> OrderMail:
-    """The customer's mail for ``action`` (``"reminder"`` for the deadline reminder)."""
+def customer_mail(order, action: str, context: dict | None = None) -> OrderMail:
+    """The customer's mail for ``action`` (``"reminder"`` for the deadline reminder).
+
+    :param context: ``mail_context(order, order.locale)`` when the caller has it already.
+    """
     template, subject = REMINDER if action == "reminder" else CUSTOMER_MAILS[action]
     lang = order.locale or "id"
     return OrderMail(order.email, _subject(subject, order), template, lang,
-                     {"action": action, **_context(order, lang)})
+                     {"action": action, **(context or mail_context(order, lang))})
 
 
-def owner_mails(order, action: str) -> list[OrderMail]:
-    """One mail per active owner of the order's shop, each in the owner's language."""
+def owner_mails(order, action: str, contexts: dict | None = None) -> list[OrderMail]:
+    """One mail per active owner of the order's shop, each in the owner's language.
+
+    :param contexts: ``mail_context`` results by language, filled in as needed.
+    """
     template, subject = OWNER_MAILS[action]
+    contexts = {} if contexts is None else contexts
     out = []
     for owner in _owners(order.shop):
         lang = owner.locale or "id"
+        if lang not in contexts:
+            contexts[lang] = mail_context(order, lang)
         out.append(OrderMail(owner.email, _subject(subject, order), template, lang,
                              {"action": action, "owner": owner, "manage_url": manage_order_url(order),
-                              **_context(order, lang)}))
+                              **contexts[lang]}))
     return out
 
 

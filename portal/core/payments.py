@@ -15,7 +15,6 @@ goes with are written in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 from collections.abc import Mapping
 
@@ -40,8 +39,6 @@ from portal.core.orders import (
     Payment,
 )
 from portal.core.shops import shop_setting
-
-log = logging.getLogger(__name__)
 
 # Orders that hold their unique code: the money is still to be matched to them.
 HOLDING_STATUSES = (AWAITING_PAYMENT, PAYMENT_SUBMITTED)
@@ -237,7 +234,7 @@ def record_payment(order: Order, actor, role: str, note: str = "") -> Order:
         if current.status != AWAITING_PAYMENT:
             raise PaymentError(_l("This order is not waiting for a payment."))
         Payment.create(order=current, amount=current.amount_due or current.total, status="approved",
-                       reviewed_by=actor, reviewed_at=utcnow(), reason=note.strip())
+                       reviewed_by=actor, reviewed_at=utcnow())
         return transition(current, "verify_payment", actor=actor, role=role, note=note.strip())
 
 

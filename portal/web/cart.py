@@ -30,7 +30,7 @@ from portal.core.cart import (
     parse_quantity,
 )
 from portal.core.models import Product
-from portal.htmx import hx_trigger, is_htmx, render_page
+from portal.htmx import hx_trigger, is_htmx, render_page, wants_fragment
 
 bp = Blueprint("cart", __name__, url_prefix="/s/<shop_slug>/cart")
 
@@ -105,7 +105,7 @@ def add(product_id: int):
             error = str(err)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not is_htmx():
+    if not wants_fragment():
         if error:
             flash(error, "error")
             return redirect(url_for("storefront.product", product_slug=product.slug), code=303)
@@ -154,7 +154,7 @@ def remove(product_id: int):
 
 
 def _cart_response(cart, errors, message):
-    if not is_htmx():
+    if not wants_fragment():
         for error in errors.values():
             flash(error, "error")
         if message:

@@ -33,7 +33,7 @@ from portal.core import orders as o
 from portal.core.models import User
 from portal.core.permissions import role_in, staff_required
 from portal.forms import normalise_phone
-from portal.htmx import is_htmx, render_page
+from portal.htmx import render_page, wants_fragment
 from portal.web.manage import BACK_OFFICE_MENU, MenuLink
 
 bp = Blueprint("order_admin", __name__, url_prefix="/s/<shop_slug>/manage/orders")
@@ -262,7 +262,7 @@ def _errors():
 
 
 def _respond(order, message=None, error=None, form=None):
-    if not is_htmx():
+    if not wants_fragment():
         if error:
             flash(error, "error")
         if message:

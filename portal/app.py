@@ -145,6 +145,10 @@ def _init_security_headers(app: Flask):
 def _init_error_pages(app: Flask):
     def page(code: int):
         def handler(error):
+            # htmx swaps error answers too (see responseHandling in _base.html):
+            # a widget gets a short message in place, a navigation the full page.
+            if htmx.wants_fragment():
+                return render_template("errors/_fragment.html", code=code), code
             return render_template(f"errors/{code}.html", error=error), code
 
         return handler

@@ -128,15 +128,11 @@ def plugins_disallow(name):
 
 
 def _set_allowed(name: str, allowed: bool):
-    from portal.core.db import utcnow
-    from portal.core.models import PlatformPlugin
+    from portal.core.shops import set_platform_plugin_allowed
 
     app = _app()
     with app.app_context():
-        row, _ = PlatformPlugin.get_or_create(name=name, defaults={"allowed": allowed})
-        row.allowed = allowed
-        row.updated_at = utcnow()
-        row.save()
+        set_platform_plugin_allowed(name, allowed)
     click.echo(f"{name}: {'allowed' if allowed else 'not allowed'}")
 
 
@@ -166,16 +162,21 @@ def shop():
 @click.option("--owner-name", default="")
 @click.option("--prefix", default="ORD", help="Order number prefix, e.g. CBD.")
 def shop_create(slug, name, owner_email, owner_name, prefix):
-    """Create a shop and its owner account (a password-reset link is printed)."""
-    from portal.core.shops import create_shop_with_owner
+    """Create a shop; an existing account becomes its owner, anyone else is invited by e-mail."""
+    from portal.core.shops import ShopError, create_shop_with_owner
 
     app = _app()
     with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
-        shop_obj, link = create_shop_with_owner(slug=slug, name=name, owner_email=owner_email,
-                                                owner_name=owner_name, order_prefix=prefix)
+        try:
+            shop_obj, link = create_shop_with_owner(slug=slug, name=name, owner_email=owner_email,
+                                                    owner_name=owner_name, order_prefix=prefix)
+        except ShopError as exc:
+            raise click.BadParameter(str(exc)) from exc
+        # Mail is queued when a request finishes; this command's request ends here.
+        app.process_response(app.response_class())
     click.echo(f"shop {shop_obj.slug} created")
     if link:
-        click.echo(f"owner sets a password at: {link}")
+        click.echo(f"the owner accepts the invitation (register or log in) at: {link}")
 
 
 if __name__ == "__main__":

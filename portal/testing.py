@@ -211,10 +211,20 @@ def make_client(app, user=None) -> PortalClient:
 # ---------------------------------------------------------------------------
 
 
-def make_user(email: str, name: str | None = None, password: str = TEST_PASSWORD, **fields):
-    from portal.core.accounts import create_user
+_TEST_HASH: list[str] = []
 
-    return create_user(email=email, name=name or email.split("@")[0].title(), password=password, **fields)
+
+def make_user(email: str, name: str | None = None, password: str = TEST_PASSWORD, **fields):
+    """A user with ``password``; the shared test password is hashed once per session (scrypt is slow)."""
+    from portal.core.accounts import create_user, hash_password, normalise_email
+    from portal.core.models import User
+
+    name = name or email.split("@")[0].title()
+    if password != TEST_PASSWORD:
+        return create_user(email=email, name=name, password=password, **fields)
+    if not _TEST_HASH:
+        _TEST_HASH.append(hash_password(TEST_PASSWORD))
+    return User.create(email=normalise_email(email), name=name, password_hash=_TEST_HASH[0], **fields)
 
 
 def make_shop(slug: str, owner=None, name: str | None = None, **fields):

@@ -20,7 +20,6 @@ DEFAULT_LOCALE = "id"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
-babel = Babel()
 
 
 def select_locale() -> str:
@@ -38,7 +37,9 @@ def select_locale() -> str:
 def init_app(app, extra_translation_dirs=()):
     dirs = [str(TRANSLATIONS_DIR), *extra_translation_dirs]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    # One Babel per app: Flask-Babel caches loaded catalogues on its Domain by
+    # locale only, so a shared instance would serve one app's (plugins') strings to another.
+    Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

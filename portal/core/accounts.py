@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 
 import peewee
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -56,7 +56,10 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    # PASSWORD_HASH_METHOD exists so the test suite can use cheaper scrypt
+    # parameters; production keeps Werkzeug's default cost.
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
 
 
 def password_problems(password: str, email: str = "", name: str = "") -> list:

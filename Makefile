@@ -37,6 +37,7 @@ test: install
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "PORTAL_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	$(MAKE) --no-print-directory test-examples
 
 test-sqlite:
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_W) $(PYTEST_ARGS)
@@ -52,3 +53,10 @@ clean:
 
 docs: $(BIN)/.installed
 	$(BIN)/portal docs build
+
+# The external example plugin (examples/backinstock): installed with pip like any
+# third party's package and tested with its own tests through portal.testing.
+.PHONY: test-examples
+test-examples: $(BIN)/.installed
+	$(BIN)/pip install -q --no-deps -e examples/backinstock
+	cd examples/backinstock && ../../$(BIN)/pytest -q

@@ -127,6 +127,22 @@ def plugins_disallow(name):
     _set_allowed(name, False)
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Where to create the portal-NAME folder.")
+def plugins_new(name, directory):
+    """Create portal-NAME/, an installable plugin package to start from."""
+    from portal.scaffold import ScaffoldError, create_plugin
+
+    try:
+        root = create_plugin(name, directory)
+    except ScaffoldError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    click.echo(f"created {root}")
+    click.echo(f"next: pip install -e {root} && portal db upgrade && portal plugins allow {name}")
+
+
 def _set_allowed(name: str, allowed: bool):
     from portal.core.shops import set_platform_plugin_allowed
 
@@ -177,6 +193,80 @@ def shop_create(slug, name, owner_email, owner_name, prefix):
     click.echo(f"shop {shop_obj.slug} created")
     if link:
         click.echo(f"the owner accepts the invitation (register or log in) at: {link}")
+
+
+@main.command("backup")
+@click.option("--output", type=click.Path(dir_okay=True, path_type=str), default=None,
+              help="A .tar.gz file (or a folder for any other name); default: INSTANCE_DIR/backups/.")
+def backup_cmd(output):
+    """Back up the database (a consistent snapshot, safe while orders come in) and the uploaded files."""
+    from portal import __version__
+    from portal.core import backup as backups
+
+    app = _app()
+    try:
+        path, manifest = backups.backup(backups.Site.from_config(app.config), output, portal_version=__version__)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {path}")
+    click.echo(f"{manifest['database_kind']} database, {len(manifest['migrations'])} migrations, "
+               f"{manifest['file_count']} files, sha256 {manifest['database_sha256']}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, path_type=str))
+@click.option("--yes", is_flag=True, help="Do not ask; replace the database even if it looks in use.")
+def restore_cmd(path, yes):
+    """Replace the database and restore the uploaded files from the backup at PATH."""
+    from portal.core import backup as backups
+    from portal.core.db import db as database
+
+    app = _app()
+    site = backups.Site.from_config(app.config)
+    if not yes:
+        click.confirm(f"Replace the {site.kind} database and restore the files from {path}?", abort=True)
+    # This process's own connection must not count as "in use" nor hold locks.
+    if not database.is_closed():
+        database.close()
+    try:
+        report = backups.restore(site, path, force=yes)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    manifest = report.manifest
+    click.echo(f"restored the backup of {manifest['created_at']} (portal {manifest['portal_version']})")
+    click.echo(f"integrity: {report.integrity}; migrations: {len(report.migrations)}; files: {report.files}")
+    if report.previous_database:
+        click.echo(f"the replaced database was kept as {report.previous_database}")
+    click.echo("restart the portal (web and worker) now")
+
+
+@main.command("export")
+@click.option("--shop", "slug", required=True, help="The shop's slug.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="The JSON file to write ('-' for standard output); default: SLUG-export-<time>.json.")
+def export_cmd(slug, output):
+    """Write all of one shop's data as JSON (for a shop that leaves the platform)."""
+    from portal.core import export
+    from portal.core.db import utcnow
+    from portal.core.models import Shop
+
+    app = _app()
+    with app.app_context():
+        shop_obj = Shop.get_or_none(Shop.slug == slug)
+        if shop_obj is None:
+            raise click.BadParameter(f"no shop with the slug {slug!r}", param_hint="--shop")
+        if output == "-":
+            click.echo(export.to_json(export.export_shop(shop_obj)))
+            return
+        output = output or f"{slug}-export-{utcnow().strftime('%Y%m%dT%H%M%SZ')}.json"
+        data = export.write_export(shop_obj, output)
+    counts = data["counts"]
+    click.echo(f"{slug}: {counts['orders']} orders, {counts['products']} products, "
+               f"{counts['customers']} customers written to {output}")
+
+
+# ``portal plugin new NAME`` reads better than ``portal plugins new NAME``; both work.
+main.add_command(plugins, name="plugin")
 
 
 if __name__ == "__main__":

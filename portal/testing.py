@@ -344,6 +344,14 @@ def enable_plugin(portal_app):
 
 
 @pytest.fixture
+def allow_plugin(portal_app):
+    """``allow_plugin("name")``: the platform admin allows a (third-party) plugin for every shop."""
+    from portal.core.shops import set_platform_plugin_allowed
+
+    return lambda name, allowed=True: set_platform_plugin_allowed(name, allowed)
+
+
+@pytest.fixture
 def disable_plugin(portal_app):
     """``disable_plugin(shop, "name")`` switches a plugin off (its data stays)."""
     return lambda shop, name: set_plugin(shop, name, False)

@@ -87,10 +87,22 @@ def _lock(order_id: int) -> o.Order:
 def transition(order: o.Order, action: str, actor=None, role: str = SYSTEM, note: str = "", changes: dict | None = None) -> o.Order:
     """Apply ``action`` to ``order`` as ``actor`` acting in ``role``.
 
+    Every refusal is logged (a warning): an illegal jump or a step by someone not
+    entitled is worth seeing in the logs even when the page just shows a message.
+
     :param changes: extra ``Order`` columns to set in the same write (e.g. ``unique_code``).
     :raises TransitionError: illegal action for the status or role, or refused by a plugin.
     :return: the reloaded order.
     """
+    try:
+        return _transition(order, action, actor, role, note, changes)
+    except TransitionError as err:
+        log.warning("refused transition: order %s (%s) action %r by %s (user %s): %s", order.number, order.status,
+                    action, role, getattr(actor, "id", None), str(err))
+        raise
+
+
+def _transition(order: o.Order, action: str, actor, role: str, note: str, changes: dict | None) -> o.Order:
     spec = ACTIONS.get(action)
     if spec is None:
         raise TransitionError(_l("Unknown action."))

@@ -14,6 +14,7 @@ from werkzeug.test import encode_multipart
 
 from portal.core import payments
 from portal.core.models import User
+from portal.core.orders import Order
 
 EN = {"Accept-Language": "en"}
 _names = itertools.count(1)
@@ -38,9 +39,15 @@ def placed_order(shop, customer=None, price=450_000, quantity=1, stock=5, **cont
     return order, product
 
 
-def awaiting_order(shop, customer=None, price=450_000, quantity=1, **contact):
-    """An order confirmed by the owner: it has its unique amount and deadline."""
+def awaiting_order(shop, customer=None, price=450_000, quantity=1, locale=None, **contact):
+    """An order confirmed by the owner: it has its unique amount and deadline.
+
+    :param locale: the customer's language for the order's e-mails (the default is Indonesian).
+    """
     order, _product = placed_order(shop, customer=customer, price=price, quantity=quantity, **contact)
+    if locale:
+        Order.update(locale=locale).where(Order.id == order.id).execute()
+        order = Order.get_by_id(order.id)
     return payments.confirm_order(order, owner(), "owner")
 
 

@@ -85,8 +85,7 @@ def reminders_to(address):
 
 
 def test_one_reminder_some_hours_before_the_deadline(portal_app, shop):
-    order = awaiting_order(shop, email="slow@example.test")
-    Order.update(locale="en").where(Order.id == order.id).execute()
+    order = awaiting_order(shop, email="slow@example.test", locale="en")
     assert payments.send_reminders(now=order.payment_deadline - dt.timedelta(hours=7)) == 0
     assert reminders_to("slow@example.test").count() == 0
 
@@ -104,10 +103,10 @@ def test_one_reminder_some_hours_before_the_deadline(portal_app, shop):
 
 
 def test_no_reminder_after_the_deadline_or_once_paid(portal_app, shop):
-    gone = awaiting_order(shop, email="gone@example.test")
+    gone = awaiting_order(shop, email="gone@example.test", locale="en")
     assert payments.send_reminders(now=gone.payment_deadline + MINUTE) == 0
     payments.expire_overdue(now=gone.payment_deadline + MINUTE)
-    paid = payments.record_payment(awaiting_order(shop, email="paid@example.test"), owner(), "owner")
+    paid = payments.record_payment(awaiting_order(shop, email="paid@example.test", locale="en"), owner(), "owner")
     assert payments.send_reminders(now=paid.payment_deadline - dt.timedelta(hours=1)) == 0
     assert reminders_to("gone@example.test").count() == reminders_to("paid@example.test").count() == 0
 
@@ -115,7 +114,7 @@ def test_no_reminder_after_the_deadline_or_once_paid(portal_app, shop):
 def test_no_reminder_when_the_whole_deadline_is_short(portal_app, shop):
     shop.settings = {**shop.settings, "payment_deadline_hours": 4}
     shop.save()
-    order = awaiting_order(shop, email="quick@example.test")
+    order = awaiting_order(shop, email="quick@example.test", locale="en")
     assert payments.send_reminders(now=order.payment_deadline - dt.timedelta(hours=1)) == 0
 
 

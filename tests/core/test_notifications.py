@@ -171,7 +171,7 @@ def test_verification_and_rejection_mails(portal_app, shop, customer, customer_c
 
 def test_hand_over_delivery_and_closing_mails(portal_app, shop, inbox):
     boss = owner()
-    order = payments.record_payment(awaiting_order(shop, email="track@example.test"), boss, "owner")
+    order = payments.record_payment(awaiting_order(shop, email="track@example.test", locale="en"), boss, "owner")
     order = transition(order, "mark_ready", actor=boss, role="owner")
     inbox.clear()
     order = transition(order, "hand_over", actor=boss, role="owner")
@@ -180,19 +180,20 @@ def test_hand_over_delivery_and_closing_mails(portal_app, shop, inbox):
     assert order.number in handed["Subject"] and "handed over to you at the workshop" in body(handed)
     assert "has been delivered" in body(delivered)
 
-    cancelled = awaiting_order(shop, email="cancel@example.test")
+    cancelled = awaiting_order(shop, email="cancel@example.test", locale="en")
     transition(cancelled, "cancel", actor=boss, role="owner", note="Leather out of stock.")
     [mail] = mails_to(inbox, "cancel@example.test")[-1:]
     assert "cancelled" in body(mail) and "Leather out of stock." in body(mail)
 
     rejected, _ = placed_order(shop, email="reject@example.test")
+    rejected = set_locale(rejected, "en")
     transition(rejected, "reject", actor=boss, role="owner", note="We cannot make size 50.")
     [mail] = mails_to(inbox, "reject@example.test")[-1:]
     assert "could not accept" in body(mail) and "We cannot make size 50." in body(mail)
 
 
 def test_expiry_mail_says_what_happened(portal_app, shop, inbox):
-    order = awaiting_order(shop, email="late@example.test")
+    order = awaiting_order(shop, email="late@example.test", locale="en")
     payments.expire_overdue(now=order.payment_deadline)
     [mail] = mails_to(inbox, "late@example.test")[-1:]
     assert "expired" in mail["Subject"] and "did not receive the transfer before the deadline" in body(mail)
@@ -211,7 +212,7 @@ class TestSmtpDown:
         return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port}
 
     def test_order_goes_on_and_the_mail_is_retried(self, portal_app, shop):
-        order = awaiting_order(shop, email="patient@example.test")
+        order = awaiting_order(shop, email="patient@example.test", locale="en")
         assert order.status == "awaiting_payment"  # the outage did not stop the order
         mail = OutboxMail.get(OutboxMail.to == "patient@example.test", OutboxMail.subject.contains("confirmed"))
         assert mail.status == "queued" and mail.attempts == 1 and "Connection refused" in mail.error
@@ -259,7 +260,7 @@ class TestOutboxPage:
         return {}  # no SMTP: mail stays in the outbox
 
     def test_mail_stays_in_the_outbox_and_the_owner_reads_it(self, portal_app, shop, owner_client):
-        order = awaiting_order(shop, email="reader@example.test")
+        order = awaiting_order(shop, email="reader@example.test", locale="en")
         mail = OutboxMail.get(OutboxMail.to == "reader@example.test", OutboxMail.subject.contains("confirmed"))
         assert mail.status == "outbox" and mail.shop_id == shop.id
         listing = owner_client.get("/s/workshop/manage/outbox", headers=EN).get_data(as_text=True)
@@ -297,7 +298,7 @@ class TestOutboxPage:
         assert client.post(f"/s/workshop/manage/outbox/{mail.id}/retry").status_code == (403 if expected == 403 else 303)
 
     def test_guest_order_mail_link_works_from_the_outbox(self, portal_app, shop):
-        order = awaiting_order(shop, email="guest@example.test")
+        order = awaiting_order(shop, email="guest@example.test", locale="en")
         mail = OutboxMail.get(OutboxMail.to == "guest@example.test", OutboxMail.subject.contains("confirmed"))
         link = re.search(r"https?://[^/\s]+(/s/workshop/orders/\S+)", mail.body_text).group(1)
         client = make_client(portal_app)

@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+from flask_babel import force_locale
 from payments_testkit import (
     EN,
     awaiting_order,
@@ -84,7 +85,7 @@ def test_codes_run_out_and_are_reused_after_an_order_closes(portal_app, shop, mo
     assert sorted(o.unique_code for o in first) == [1, 2, 3]
 
     order, _ = placed_order(shop, price=200_000)
-    with pytest.raises(TransitionError, match="no unique amount is free"):
+    with force_locale("en"), pytest.raises(TransitionError, match="no unique amount is free"):
         payments.confirm_order(order, owner(), "owner")
     order = Order.get_by_id(order.id)
     assert order.status == CONFIRMED and order.unique_code is None  # nothing half-written

@@ -237,9 +237,10 @@ def test_anonymous_visitor_is_offered_login_or_register_with_the_email(owner_cli
 def test_new_person_registers_through_the_link_and_accepts(portal_app, owner_client, shop):
     link = owner_invites(owner_client, role="supplier")
     browser = make_client(portal_app)
-    register = browser.get(f"/register?email=new.staff%40example.test&next={link}")
+    # The account keeps the language it was registered in, so register in English.
+    register = browser.get(f"/register?email=new.staff%40example.test&next={link}", headers=EN)
     assert 'value="new.staff@example.test"' in text(register)
-    done = browser.post(f"/register?next={link}", data={
+    done = browser.post(f"/register?next={link}", headers=EN, data={
         "name": "Pak Supplier", "email": "new.staff@example.test", "phone": "",
         "password": "kulit-sapi-asli-9", "confirm": "kulit-sapi-asli-9"})
     assert done.status_code == 303 and done.headers["Location"] == link

@@ -253,6 +253,9 @@ def confirm(order: o.Order, actor, role: str) -> o.Order:
         if order.status == o.PLACED:
             order = order_flow.transition(order, "confirm", actor=actor, role=role)
         return order_flow.transition(order, "request_payment", actor=None, role=order_flow.SYSTEM)
+    if order.status not in (o.PLACED, o.CONFIRMED):
+        # The state machine refuses it, and logs the refusal like every other illegal step.
+        order_flow.transition(order, "confirm", actor=actor, role=role)
     return payments.confirm_order(order, actor, role)
 
 

@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
-PYTEST_ARGS ?=
+# Two workers: the suite is CPU-bound and the machines it runs on have two cores.
+PYTEST_ARGS ?= -n 2
 # pytest-playwright declares session fixtures as instance methods; pytest warns about it.
 PYTEST_W := -W "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
 
@@ -59,4 +60,4 @@ docs: $(BIN)/.installed
 .PHONY: test-examples
 test-examples: $(BIN)/.installed
 	$(BIN)/pip install -q --no-deps -e examples/backinstock
-	cd examples/backinstock && ../../$(BIN)/pytest -q
+	cd examples/backinstock && ../../$(BIN)/pytest -q $(PYTEST_W)

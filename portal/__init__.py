@@ -26,4 +26,4 @@ def create_app(*args, **kwargs):
     return _create_app(*args, **kwargs)
 
 
-__all__ = ["PLUGIN_API_VERSION", "DeliveryOption", "NavItem", "PluginInfo", "create_app", "current_shop", "hookimpl", "__version__"]
+__all__ = ["PLUGIN_API_VERSION", "DeliveryOption", "NavItem", "PluginInfo", "__version__", "create_app", "current_shop", "hookimpl"]

@@ -646,7 +646,7 @@ def _add_pictures(missing: list[tuple[Product, DemoProduct]]) -> int:
     with ThreadPoolExecutor(max_workers=4) as pool:
         bases = list(pool.map(_render, jobs))
     with db.atomic():
-        for (product, index, spec), base in zip(owners, bases):
+        for (product, index, spec), base in zip(owners, bases, strict=True):
             alt = spec.name if index == 0 else f"{spec.name} ({index + 1})"
             ProductImage.create(product=product, filename=base, alt=alt, position=index)
     return len(bases)

@@ -35,7 +35,9 @@ def main():
     with en.open("rb") as fh:
         catalog = read_po(fh, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        # Plural entries hold a tuple of forms: ("", "") is empty too.
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and not all(strings):
             message.string = message.id
     with en.open("wb") as fh:
         write_po(fh, catalog, width=100)

@@ -129,7 +129,7 @@ class Product(Model):
             (("shop", "is_active", "position", "id"), False),
             (("category", "is_active", "position", "id"), False),
         )
-        constraints = [pw.Check("price >= 0"), pw.Check("stock IS NULL OR stock >= 0")]
+        constraints = (pw.Check("price >= 0"), pw.Check("stock IS NULL OR stock >= 0"))
 
     @property
     def in_stock(self) -> bool:

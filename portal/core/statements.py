@@ -179,7 +179,7 @@ def parse_amount(text: str, decimal: str | None = None) -> tuple[Decimal | None,
         raise ValueError(raw)
     if decimal is None:
         last = max(raw.rfind("."), raw.rfind(","))
-        if last >= 0 and (raw.count(raw[last]) == 1 and len(raw) - last - 1 in (1, 2)
+        if last >= 0 and ((raw.count(raw[last]) == 1 and len(raw) - last - 1 in (1, 2))
                           or ("." in raw and "," in raw)):
             decimal = raw[last]
         else:

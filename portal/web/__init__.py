@@ -7,8 +7,20 @@ from portal.core.models import Shop
 
 
 def register_views(app: Flask):
-    from portal.web import admin, auth, catalogue_admin, manage, platform, storefront, team
-    from portal.web import cart, checkout, order_admin, orders, payments
+    from portal.web import (
+        admin,
+        auth,
+        cart,
+        catalogue_admin,
+        checkout,
+        manage,
+        order_admin,
+        orders,
+        payments,
+        platform,
+        storefront,
+        team,
+    )
 
     @app.url_value_preprocessor
     def _load_shop(endpoint, values):

@@ -19,7 +19,6 @@ from portal.core.models import User
 from portal.core.permissions import is_owner, owner_required, staff_required
 from portal.forms import EmailAddress
 from portal.i18n import current_language
-
 from portal.web.manage import BACK_OFFICE_MENU, MenuLink  # noqa: E402
 
 bp = Blueprint("team", __name__, url_prefix="/s/<shop_slug>/manage/team")

@@ -299,7 +299,7 @@ def test_restore_refuses_a_database_in_use(portal_app, shop, fresh_site, tmp_pat
 def test_pg_dump_missing_gives_a_clear_error(monkeypatch):
     monkeypatch.setattr(backups.shutil, "which", lambda name: None)
     monkeypatch.setattr(backups.glob, "glob", lambda pattern: [])
-    with pytest.raises(backups.BackupError, match="pg_dump was not found.*postgresql-client"):
+    with pytest.raises(backups.BackupError, match=r"pg_dump was not found.*postgresql-client"):
         backups.find_pg_tool("pg_dump")
 
 

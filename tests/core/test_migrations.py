@@ -28,8 +28,8 @@ def test_cli_db_upgrade_twice(portal_app, portal_database_url, tmp_path, monkeyp
 
 
 def test_a_failing_plugin_migration_is_rolled_back_and_the_plugin_refused(portal_app):
-    from portal.core.plugins import PluginRegistry
     from portal import PluginInfo, hookimpl
+    from portal.core.plugins import PluginRegistry
 
     class Broken:
         @hookimpl

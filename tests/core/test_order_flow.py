@@ -168,7 +168,7 @@ def test_hook_portal_order_before_transition(ctx, shop, disable_plugin, portal_a
     order = walk(place(shop, [(shoe, 1)]), "confirm", "request_payment", "verify_payment")
     assert ("confirm" in [c[1] for c in BEFORE_CALLS]) and BEFORE_CALLS[0][2:] == ("placed", "confirmed", "owner")
     count = len(events_of(order))
-    with pytest.raises(TransitionError, match="Materials have not arrived yet."):
+    with pytest.raises(TransitionError, match=r"Materials have not arrived yet\."):
         transition(order, "start_production", role="owner")
     fresh = Order.get_by_id(order.id)
     assert fresh.status == "paid" and len(events_of(order)) == count

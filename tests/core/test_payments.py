@@ -307,7 +307,7 @@ def test_two_people_approving_at_once_make_one_transition(portal_app, shop, cust
             except (payments.PaymentError, TransitionError) as err:
                 results.append(str(err))
 
-    threads = [threading.Thread(target=approve, args=(user, role)) for user, role in zip(team, ("owner", "staff"))]
+    threads = [threading.Thread(target=approve, args=(user, role)) for user, role in zip(team, ("owner", "staff"), strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -69,12 +69,21 @@ def methods_of(app, endpoint: str) -> list[str]:
     return [m for m in CHECKED_METHODS if m in methods]
 
 
+def missing_entries(app) -> list[str]:
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()} - UNCHECKED - MATRIX.keys())
+
+
 def test_every_route_has_an_entry(portal_app):
-    endpoints = {rule.endpoint for rule in portal_app.url_map.iter_rules()} - UNCHECKED
-    missing = sorted(endpoints - MATRIX.keys())
+    missing = missing_entries(portal_app)
     assert not missing, f"routes without an entry in tests/security/security_matrix.py: {missing}"
+    endpoints = {rule.endpoint for rule in portal_app.url_map.iter_rules()} - UNCHECKED
     stale = sorted(MATRIX.keys() - endpoints)
     assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+def test_a_route_added_without_an_entry_is_caught(portal_app):
+    portal_app.add_url_rule("/s/<shop_slug>/sneaky", "sneaky_export", lambda: "every customer's address")
+    assert missing_entries(portal_app) == ["sneaky_export"]
 
 
 def test_every_method_of_every_route_is_checked(portal_app):

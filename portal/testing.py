@@ -439,3 +439,69 @@ def count_queries() -> QueryCounter:
 def query_counter(portal_app):
     """``with query_counter() as q: ...`` — see :class:`QueryCounter`."""
     return count_queries
+
+
+# ---------------------------------------------------------------------------
+# a real SMTP server
+# ---------------------------------------------------------------------------
+
+
+class SmtpCollector:
+    """An aiosmtpd handler that keeps every envelope it is given."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_smtp_server(port: int | None = None):
+    """Start an aiosmtpd server on loopback; returns ``(controller, handler)``."""
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpCollector()
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    return controller, handler
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    """A real SMTP server on a free loopback port for the module: ``(controller, handler)``.
+
+    Point the app at it by overriding ``portal_config`` in the test module::
+
+        @pytest.fixture
+        def portal_config(smtp_server):
+            return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server[0].port}
+    """
+    controller, handler = start_smtp_server()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    """The envelopes the SMTP server received during this test (``.rcpt_tos``, ``.original_content``)."""
+    _, handler = smtp_server
+    handler.envelopes.clear()
+    return handler.envelopes
+
+
+def parse_mail(envelope):
+    """An envelope as an ``email.message.EmailMessage``."""
+    from email import message_from_bytes, policy
+
+    return message_from_bytes(envelope.original_content, policy=policy.default)

@@ -7,63 +7,22 @@ tests, so a request's mail has arrived when the response is back.
 from __future__ import annotations
 
 import re
-import socket
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale, gettext
 
 from portal.core.mail import MailError, queue_mail
 from portal.core.models import OutboxMail
 from portal.testing import make_shop, make_user
+from portal.testing import parse_mail as parse
 
 EN = {"Accept-Language": "en"}
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every envelope it is given."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def portal_config(smtp_server):
     controller, _ = smtp_server
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port}
-
-
-@pytest.fixture
-def inbox(smtp_server):
-    _, handler = smtp_server
-    handler.envelopes.clear()
-    return handler.envelopes
-
-
-def parse(envelope):
-    return message_from_bytes(envelope.original_content, policy=policy.default)
 
 
 def test_password_reset_arrives_over_smtp_in_english(client, inbox):

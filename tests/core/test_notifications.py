@@ -7,11 +7,8 @@ arrived when the call returns.
 from __future__ import annotations
 
 import re
-import socket
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale, gettext
 from payments_testkit import EN, awaiting_order, owner, placed_order, png_bytes, upload
 
@@ -21,50 +18,14 @@ from portal.core.models import OutboxMail, User
 from portal.core.order_flow import transition
 from portal.core.orders import Order, Payment
 from portal.i18n import rupiah
-from portal.testing import make_client
-
-
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
+from portal.testing import free_port, make_client, start_smtp_server
+from portal.testing import parse_mail as parse
 
 
 @pytest.fixture
 def portal_config(smtp_server):
     controller, _ = smtp_server
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port}
-
-
-@pytest.fixture
-def inbox(smtp_server):
-    _, handler = smtp_server
-    handler.envelopes.clear()
-    return handler.envelopes
-
-
-def parse(envelope):
-    return message_from_bytes(envelope.original_content, policy=policy.default)
 
 
 def mails_to(inbox, address):
@@ -217,9 +178,7 @@ class TestSmtpDown:
         mail = OutboxMail.get(OutboxMail.to == "patient@example.test", OutboxMail.subject.contains("confirmed"))
         assert mail.status == "queued" and mail.attempts == 1 and "Connection refused" in mail.error
 
-        handler = Collector()
-        controller = Controller(handler, hostname="127.0.0.1", port=self.port)
-        controller.start()
+        controller, handler = start_smtp_server(self.port)
         try:
             jobs().enqueue("send_mail", mail.id)  # the queue's retry
         finally:

@@ -125,7 +125,12 @@ def _init_templates(app: Flask, registry: PluginRegistry):
     @app.context_processor
     def _context():
         shop = g.get("shop")
-        return {"current_shop": shop, "my_role": role_in(shop) if shop else None}
+        try:
+            role = role_in(shop) if shop else None
+        except (peewee.OperationalError, peewee.InterfaceError):
+            # The database went away mid-request: the 503 page still has to render.
+            role = None
+        return {"current_shop": shop, "my_role": role}
 
 
 def _init_security_headers(app: Flask):

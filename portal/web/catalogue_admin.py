@@ -289,19 +289,7 @@ def _save_product(form: ProductForm, product: Product | None) -> Product | None:
         "weight_grams": form.weight_grams.data,
         "is_active": form.is_active.data,
     }
-    try:
-        with db.atomic():
-            if product is None:
-                product = Product.create(shop=shop, **fields)
-            else:
-                for key, value in fields.items():
-                    setattr(product, key, value)
-                product.save()
-    except pw.IntegrityError:
-        # Two people saving the same web address at once: the unique index decides.
-        form.slug.errors.append(_("Another product already uses this web address."))
-        return None
-    return product
+    return _save_unique(Product, product, shop, fields, form.slug, _("Another product already uses this web address."))
 
 
 # ---------------------------------------------------------------------------
@@ -431,18 +419,23 @@ def _save_category(form: CategoryForm, category: Category | None) -> Category | 
         slug = catalogue.unique_slug(Category, shop, catalogue.slugify(form.name.data), exclude)
     fields = {"name": form.name.data, "slug": slug, "description": (form.description.data or "").strip(),
               "position": form.position.data or 0}
+    return _save_unique(Category, category, shop, fields, form.slug, _("Another category already uses this web address."))
+
+
+def _save_unique(model, instance, shop, fields: dict, slug_field, taken_message: str):
+    """Create or update a shop's row; a slug taken meanwhile becomes a field error, not a 500."""
     try:
         with db.atomic():
-            if category is None:
-                category = Category.create(shop=shop, **fields)
-            else:
-                for key, value in fields.items():
-                    setattr(category, key, value)
-                category.save()
+            if instance is None:
+                return model.create(shop=shop, **fields)
+            for key, value in fields.items():
+                setattr(instance, key, value)
+            instance.save()
+            return instance
     except pw.IntegrityError:
-        form.slug.errors.append(_("Another category already uses this web address."))
+        # Two people saving the same web address at once: the unique index decides.
+        slug_field.errors.append(taken_message)
         return None
-    return category
 
 
 def _categories_with_counts():

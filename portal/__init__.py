@@ -10,7 +10,15 @@ import pluggy
 from flask import g
 from werkzeug.local import LocalProxy
 
-from portal.plugin_api import PLUGIN_API_VERSION, DeliveryOption, NavItem, PluginInfo
+from portal.plugin_api import (
+    PLUGIN_API_VERSION,
+    CustomerSegment,
+    DeliveryOption,
+    Destination,
+    NavItem,
+    PluginInfo,
+    TimelineEntry,
+)
 
 __version__ = "0.1.0"
 
@@ -26,4 +34,4 @@ def create_app(*args, **kwargs):
     return _create_app(*args, **kwargs)
 
 
-__all__ = ["PLUGIN_API_VERSION", "DeliveryOption", "NavItem", "PluginInfo", "__version__", "create_app", "current_shop", "hookimpl"]
+__all__ = ["PLUGIN_API_VERSION", "CustomerSegment", "DeliveryOption", "Destination", "NavItem", "PluginInfo", "TimelineEntry", "__version__", "create_app", "current_shop", "hookimpl"]

@@ -7,6 +7,7 @@ import peewee
 from flask import Flask, g, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_mod
@@ -118,7 +119,24 @@ def _init_templates(app: Flask, registry: PluginRegistry):
         user = current_user if current_user.is_authenticated else None
         return registry.nav_items(f"portal_{kind}_nav_items", shop, user)
 
-    app.jinja_env.globals.update(slot=slot, nav_items=nav_items)
+    def product_badges(products) -> dict:
+        # One hook call per grid: a plugin answers for every card with one query.
+        shop = g.get("shop")
+        products = list(products)
+        if shop is None or not products:
+            return {}
+        user = current_user if current_user.is_authenticated else None
+        badges: dict = {}
+        for _plugin, answer in registry.call_isolated("portal_product_card_badges", shop, shop=shop,
+                                                       products=products, user=user):
+            if not isinstance(answer, dict):
+                continue
+            for product_id, html in answer.items():
+                if html:
+                    badges[product_id] = badges.get(product_id, Markup()) + Markup(html)
+        return badges
+
+    app.jinja_env.globals.update(slot=slot, nav_items=nav_items, product_badges=product_badges)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

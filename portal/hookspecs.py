@@ -297,18 +297,111 @@ def portal_slot_order_sidebar(shop, order, user):
     """
 
 
+@hookspec
+def portal_slot_customer_profile(shop, customer, user):
+    """A section on the back office's single view of one customer.
+
+    Renders on the customer page that a plugin such as analytics provides (with
+    ``slot('customer_profile', customer=customer)``); owner and staff only. Return
+    one ``<section>`` with an ``<h2>``: the customer's messages, posts, points...
+
+    :param shop: the shop.
+    :param customer: the :class:`portal.core.models.User` shown.
+    :param user: the owner or staff member looking.
+    :return: HTML or ``None`` (nothing to show for this customer).
+
+    Example::
+
+        @hookimpl
+        def portal_slot_customer_profile(shop, customer):
+            entries = GuestbookEntry.select().where(GuestbookEntry.author == customer)
+            return render_template("guestbook/_customer.html", entries=entries)
+    """
+
+
+# ---------------------------------------------------------------------------
+# Products, orders and customers: data plugins add to core pages
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def portal_product_card_badges(shop, products, user):
+    """Small badges on product cards (a star rating, "new"), for a whole grid at once.
+
+    Called once per grid of cards (home, category, search), never once per card, so
+    a plugin answers with one query. Renders inside each card in ``templates/shop/_cards.html``.
+
+    :param shop: the shop.
+    :param products: the list of :class:`portal.core.models.Product` on the page.
+    :param user: the logged-in user or ``None``.
+    :return: a dict from product id to an HTML fragment (``Markup`` or escaped
+        ``render_template`` output); products left out get nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_product_card_badges(shop, products):
+            stars = average_ratings([p.id for p in products])
+            return {pid: render_template("comments/_stars.html", s=s) for pid, s in stars.items()}
+    """
+
+
+@hookspec
+def portal_order_timeline(shop, order, audience):
+    """Lines a plugin adds to an order's timeline, merged with core's status history by time.
+
+    Shown on the customer's order page (``audience="customer"``) and the team's
+    order page (``audience="staff"``). For the customer, say what is happening, not
+    who does it (no supplier's name, no rider's other jobs).
+
+    :param shop: the shop.
+    :param order: the :class:`portal.core.orders.Order`.
+    :param audience: ``"customer"`` or ``"staff"``.
+    :return: a list of :class:`portal.TimelineEntry` (may be empty).
+
+    Example::
+
+        @hookimpl
+        def portal_order_timeline(order, audience):
+            return [TimelineEntry(d.picked_up_at, _("Picked up by the rider")) for d in deliveries(order)]
+    """
+
+
+@hookspec
+def portal_customer_segments(shop):
+    """Named groups of the shop's customers, offered wherever customers are picked in bulk.
+
+    A campaign plugin asks this to offer "send to champions", say, without
+    importing the plugin that computes the segments.
+
+    :param shop: the shop.
+    :return: a list of :class:`portal.CustomerSegment` (may be empty).
+
+    Example::
+
+        @hookimpl
+        def portal_customer_segments(shop):
+            return [CustomerSegment("lost", _("Lost"), tuple(lost_customer_ids(shop)))]
+    """
+
+
 # ---------------------------------------------------------------------------
 # Checkout and order events
 # ---------------------------------------------------------------------------
 
 
 @hookspec
-def portal_checkout_delivery_options(shop, cart):
+def portal_checkout_delivery_options(shop, cart, destination):
     """Offer delivery methods at checkout, beside core's pick-up and flat-fee delivery.
+
+    Asked again whenever the customer changes the delivery address, and once
+    more at placement, where the fee is taken from this answer (never from the form).
 
     :param shop: the shop.
     :param cart: the :class:`portal.core.cart.Cart` being checked out (lines with
         products, quantities, subtotal and total weight in grams).
+    :param destination: a :class:`portal.Destination` (city, district, postcode as far
+        as the customer has typed them; empty strings when not yet known).
     :return: a list of :class:`portal.DeliveryOption` (may be empty). The fee of
         the chosen option is recomputed on the server at placement.
 

@@ -10,7 +10,7 @@ from typing import Any
 # The plugin API this portal implements. A plugin declares the range it supports
 # in ``PluginInfo.api``; bump the minor for additions, the major for changes that
 # break existing hook signatures (tests/core/test_hookspecs.py guards this).
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -71,3 +71,53 @@ class DeliveryOption:
     fee: int
     description: Any = ""
     needs_address: bool = True
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the customer wants an order delivered, as far as checkout knows it yet.
+
+    :param city: city or regency (``"Kota Bandung"``), as typed or picked; may be empty.
+    :param district: district (kecamatan); may be empty.
+    :param postcode: five-digit postcode; may be empty.
+    """
+
+    city: str = ""
+    district: str = ""
+    postcode: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line a plugin adds to an order's timeline.
+
+    :param at: when it happened (naive UTC ``datetime``, like core's timestamps).
+    :param label: what happened, translated (``_("Materials ordered")``).
+    :param note: an optional detail line (plain text, escaped when shown).
+    :param link_url: an optional link (a tracking page, say); only ``https`` or a local path.
+    :param link_label: the link's text.
+    :param kind: a CSS-friendly word for the marker (``"delivery"``, ``"materials"``).
+    """
+
+    at: Any
+    label: Any
+    note: str = ""
+    link_url: str | None = None
+    link_label: Any = None
+    kind: str = "plugin"
+
+
+@dataclass(frozen=True)
+class CustomerSegment:
+    """A named group of a shop's customers (for campaigns and reports).
+
+    :param key: stable identifier (``"champions"``).
+    :param label: shown to the owner (translated).
+    :param customer_ids: ids of the :class:`User` rows in the segment.
+    :param description: one line saying who is in it.
+    """
+
+    key: str
+    label: Any
+    customer_ids: tuple[int, ...] = ()
+    description: Any = ""

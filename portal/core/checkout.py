@@ -24,7 +24,7 @@ from portal.core.db import atomic_write
 from portal.core.models import Product, User
 from portal.core.orders import PLACED, Order, OrderEvent, OrderItem
 from portal.core.shops import shop_setting
-from portal.plugin_api import DeliveryOption
+from portal.plugin_api import DeliveryOption, Destination
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,9 @@ class Placement:
     new_user: User | None = None
 
 
-def delivery_options(shop, cart: Cart) -> list[DeliveryOption]:
+def delivery_options(shop, cart: Cart, destination: Destination | None = None) -> list[DeliveryOption]:
     """Core's pick-up and flat-fee delivery, then the options of the shop's enabled plugins."""
+    destination = destination or Destination()
     options = [
         DeliveryOption(PICKUP, _l("Pick up at the workshop"), 0, shop.address or "", needs_address=False),
         DeliveryOption(DELIVERY, _l("Delivery to your address"), _fee(shop_setting(shop, "delivery_fee")),
@@ -84,7 +85,8 @@ def delivery_options(shop, cart: Cart) -> list[DeliveryOption]:
     ]
     registry = current_app.extensions["portal"]
     seen = {o.code for o in options}
-    for plugin, offered in registry.call_isolated("portal_checkout_delivery_options", shop, shop=shop, cart=cart):
+    for plugin, offered in registry.call_isolated("portal_checkout_delivery_options", shop, shop=shop, cart=cart,
+                                                   destination=destination):
         for option in offered or []:
             # A plugin's mistake must not break checkout or undercut core's options.
             if not isinstance(option, DeliveryOption) or option.code in seen or _fee(option.fee) != option.fee:

@@ -32,6 +32,7 @@ from portal.core import order_flow, production
 from portal.core import orders as o
 from portal.core.models import User
 from portal.core.permissions import role_in, staff_required
+from portal.core.timeline import merged as merged_timeline
 from portal.forms import normalise_phone
 from portal.htmx import render_page, wants_fragment
 from portal.web.manage import BACK_OFFICE_MENU, MenuLink
@@ -213,7 +214,7 @@ def _detail_context(order: o.Order, message=None, error=None, form=None):
         "shop": g.shop,
         "order": order,
         "items": list(order.items.order_by(o.OrderItem.id)),
-        "events": audit_trail(order),
+        "events": merged_timeline(audit_trail(order), g.shop, order, "staff"),
         "actions": actions,
         "reason_required": REASON_REQUIRED,
         "button_labels": BUTTON_LABELS,

@@ -22,6 +22,7 @@ from portal.core import orders as o
 from portal.core.checkout import DELIVERY, PICKUP
 from portal.core.models import Shop
 from portal.core.permissions import login_required
+from portal.core.timeline import merged as merged_timeline
 from portal.forms import normalise_phone
 from portal.htmx import hx_redirect, is_htmx, render_page
 
@@ -162,7 +163,7 @@ def _context(order: o.Order):
         "shop": g.shop,
         "order": order,
         "items": list(order.items.order_by(o.OrderItem.id)),
-        "events": timeline(order),
+        "events": merged_timeline(timeline(order), g.shop, order, "customer"),
         "next_step": NEXT_STEPS.get(order.status),
         "final": order.status in o.FINAL_STATUSES,
         "customer_actions": actions,

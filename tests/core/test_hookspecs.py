@@ -70,6 +70,31 @@ SIGNATURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
         "portal_slot_shop_home_main": (("shop", "user"), False),
         "portal_slot_shop_profile_main": (("shop", "user"), False),
     },
+    "1.1": {
+        "portal_checkout_delivery_options": (("shop", "cart", "destination"), False),
+        "portal_customer_segments": (("shop",), False),
+        "portal_order_timeline": (("shop", "order", "audience"), False),
+        "portal_product_card_badges": (("shop", "products", "user"), False),
+        "portal_order_after_transition": (("order", "action", "from_status", "to_status", "actor", "role"), False),
+        "portal_order_before_transition": (("order", "action", "from_status", "to_status", "actor", "role"), False),
+        "portal_owner_nav_items": (("shop", "user"), False),
+        "portal_register_blueprints": ((), False),
+        "portal_register_migrations": ((), False),
+        "portal_register_models": ((), False),
+        "portal_register_plugin": ((), False),
+        "portal_register_translations": ((), False),
+        "portal_shop_module_toggled": (("shop", "plugin", "enabled", "user"), False),
+        "portal_shop_nav_items": (("shop", "user"), False),
+        "portal_slot_customer_profile": (("shop", "customer", "user"), False),
+        "portal_slot_dashboard_cards": (("shop", "user"), False),
+        "portal_slot_footer_links": (("shop",), False),
+        "portal_slot_order_customer": (("shop", "order", "user"), False),
+        "portal_slot_order_sidebar": (("shop", "order", "user"), False),
+        "portal_slot_page_end": (("shop", "user"), False),
+        "portal_slot_product_detail_main": (("shop", "product", "user"), False),
+        "portal_slot_shop_home_main": (("shop", "user"), False),
+        "portal_slot_shop_profile_main": (("shop", "user"), False),
+    },
 }
 
 
@@ -123,7 +148,8 @@ def test_hookspec_docstring_is_a_reference(name):
 
 
 def test_hook_names_say_what_kind_they_are():
-    kinds = ("portal_register_", "portal_slot_", "portal_order_", "portal_shop_", "portal_owner_", "portal_checkout_")
+    kinds = ("portal_register_", "portal_slot_", "portal_order_", "portal_shop_", "portal_owner_", "portal_checkout_",
+             "portal_product_", "portal_customer_")
     assert all(name.startswith(kinds) for name in hook_specs())
 
 

@@ -52,3 +52,20 @@ def outbox_count() -> int:
     return OutboxMail.select().count()
 
 
+
+
+# ---- which form a POST endpoint validates (for the form fuzzer's FORMS maps) ----------------------------------
+
+
+def _form(module: str, name: str, **kwargs):
+    """Build the view's form class ``name`` from ``module``, unbound (the fuzzer reads its fields)."""
+    def build():
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(formdata=None, **kwargs)
+    return build
+
+
+def _names(*names):
+    """For a view that reads plain request fields rather than a form: their names."""
+    return lambda: names

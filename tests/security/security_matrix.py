@@ -269,13 +269,6 @@ MATRIX: dict[str, Entry] = {
                                  wrong=(lambda w: f"{sx(w)}/manage/outbox/{w.y.mail.id}",)),
     "payments.outbox_retry": team(lambda w: f"{sx(w)}/manage/outbox/{w.x.mail.id}/retry",
                                   wrong=(lambda w: f"{sx(w)}/manage/outbox/{w.y.mail.id}/retry",)),
-    # ---- plugins ------------------------------------------------------------
-    "guestbook.index": Entry("public", EVERYONE, lambda w: f"{sx(w)}/guestbook/", plugin="guestbook"),
-    "guestbook.post": Entry("public", EVERYONE, lambda w: f"{sx(w)}/guestbook/", plugin="guestbook"),
-    "guestbook.hide": Entry("role", TEAM_X, lambda w: f"{sx(w)}/guestbook/{w.x.entry.id}/hide",
-                            wrong=(lambda w: f"{sx(w)}/guestbook/{w.y.entry.id}/hide",), plugin="guestbook"),
-    "guestbook.show": Entry("role", TEAM_X, lambda w: f"{sx(w)}/guestbook/{w.x.entry.id}/show",
-                            wrong=(lambda w: f"{sx(w)}/guestbook/{w.y.entry.id}/show",), plugin="guestbook"),
 }
 
 # An example third-party plugin (examples/backinstock), checked wherever it is installed.
@@ -286,6 +279,20 @@ MATRIX.update({
     "backinstock.index": Entry("role", TEAM_X, _manage_plugin("backinstock", "/"), plugin="backinstock"),
     "backinstock.notify_now": Entry("role", TEAM_X, _manage_plugin("backinstock", "/notify"), plugin="backinstock"),
 })
+
+
+
+def _merge_plugin_parts():
+    # Imported here, at the end: the parts use Entry and the helpers defined above.
+    from plugin_parts import parts
+
+    for part in parts():
+        clash = set(MATRIX) & set(part.MATRIX)
+        assert not clash, f"{part.PLUGIN}: endpoints already in the matrix: {sorted(clash)}"
+        MATRIX.update(part.MATRIX)
+
+
+_merge_plugin_parts()
 
 # Served by the web server in production; nothing personal behind it.
 UNCHECKED = {"static"}

@@ -15,7 +15,8 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from security_kit import EN
+from plugin_parts import parts
+from security_kit import EN, _form, _names
 from security_matrix import MATRIX, installed_plugins
 from wtforms import fields as wtf
 
@@ -107,19 +108,7 @@ def value_for(f):
 # ---- which form each POST endpoint validates, and as whom it is fuzzed ----------------------------------------
 
 
-def _form(module: str, name: str, **kwargs):
-    def build():
-        import importlib
-
-        return getattr(importlib.import_module(module), name)(formdata=None, **kwargs)
-    return build
-
-
-def _names(*names):
-    return lambda: names
-
-
-A, W, G, P, C, M, T, AD = ("portal.web.auth", "portal.web.payments", "plugins.guestbook.forms",
+A, W, P, C, M, T, AD = ("portal.web.auth", "portal.web.payments",
                            "portal.web.catalogue_admin", "portal.web.cart", "portal.web.manage", "portal.web.team",
                            "portal.web.admin")
 OA, CH, B = "portal.web.order_admin", "portal.web.checkout", "portal_backinstock.forms"
@@ -135,7 +124,6 @@ FORMS = {
     "auth.reset_password": ("anonymous", _form(A, "ResetForm")),
     "auth.invitation": ("customer_a", _form(A, "AcceptForm")),
     "manage.switch_module": ("owner_x", _form(M, "ModuleSwitchForm", prefix="switch-guestbook")),
-    "manage.save_settings": ("owner_x", _form(G, "GuestbookSettingsForm", prefix="settings-guestbook")),
     "manage.clear_error": ("owner_x", _form(M, "ClearErrorForm")),
     "catalogue_admin.product_new": ("staff_x", _form(P, "ProductForm")),
     "catalogue_admin.product_edit": ("staff_x", _form(P, "ProductForm")),
@@ -163,9 +151,6 @@ FORMS = {
     "payments.statement_mapping": ("owner_x", _form(W, "MappingForm")),
     "backinstock.subscribe": ("customer_a", _form(B, "AlertForm", prefix="bis")),
     "backinstock.notify_now": ("staff_x", _form(B, "NotifyForm")),
-    "guestbook.post": ("anonymous", _form(G, "EntryForm", prefix="gb")),
-    "guestbook.hide": ("staff_x", _form(G, "ModerationForm")),
-    "guestbook.show": ("staff_x", _form(G, "ModerationForm")),
 }
 
 # POST endpoints whose form is a bare FlaskForm (only the CSRF token): nothing to fuzz but
@@ -176,6 +161,11 @@ CSRF_ONLY = {
 }
 
 _PLUGIN_OF = {"backinstock": "backinstock", "guestbook": "guestbook"}
+
+for _part in parts():
+    FORMS.update(_part.FORMS)
+    CSRF_ONLY |= set(getattr(_part, "CSRF_ONLY", ()))
+    _PLUGIN_OF.update({endpoint.split(".")[0]: _part.PLUGIN for endpoint in {*_part.FORMS, *getattr(_part, "CSRF_ONLY", ())}})
 
 
 def _applies(endpoint: str) -> bool:

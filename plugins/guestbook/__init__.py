@@ -6,6 +6,8 @@ the entries stay and come back when it is switched on again.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -38,6 +40,12 @@ def portal_register_models():
 @hookimpl
 def portal_register_migrations():
     return list(models.MIGRATIONS)
+
+
+@hookimpl
+def portal_register_translations():
+    # The guestbook carries its own catalogue, as a third party's plugin would.
+    return str(Path(__file__).parent / "translations")
 
 
 @hookimpl

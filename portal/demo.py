@@ -652,6 +652,23 @@ def _add_pictures(missing: list[tuple[Product, DemoProduct]]) -> int:
     return len(bases)
 
 
+def _plugin_demo_data(shops) -> dict:
+    """Each installed plugin fills the demo shops with its own sample data (forum threads, riders...)."""
+    from flask import current_app
+
+    registry = current_app.extensions["portal"]
+    summary: dict = {}
+    for shop in shops:
+        for impl in reversed(registry.pm.hook.portal_register_demo_data.get_hookimpls()):
+            if impl.plugin_name not in registry.plugins:
+                continue
+            with db.atomic():
+                counts = impl.function(**{a: shop for a in impl.argnames})
+            for key, value in (counts or {}).items():
+                summary[key] = summary.get(key, 0) + value
+    return summary
+
+
 def load_demo() -> dict:
     """Create whatever demo data is missing and return a summary of what exists.
 
@@ -683,8 +700,10 @@ def load_demo() -> dict:
 
     shops = [cibaduyut, laweyan]
     customer_emails = ["customer@demo.test"] + [c[0] for c in demo_customers()]
+    orders = load_demo_orders(cibaduyut)
     return {
-        **load_demo_orders(cibaduyut),
+        **orders,
+        **_plugin_demo_data(shops),
         "shops": len(shops),
         "categories": Category.select().where(Category.shop.in_(shops)).count(),
         "products": Product.select().where(Product.shop.in_(shops)).count(),

@@ -104,6 +104,28 @@ def portal_register_translations():
     """
 
 
+@hookspec
+def portal_register_demo_data(shop):
+    """Fill a demo shop with this plugin's sample data (``portal demo``, ``make run``).
+
+    Called once per demo shop after core's catalogue, customers and orders exist,
+    inside an application context. Must be idempotent: ``portal demo`` runs again
+    on every ``make run``, so create only what is missing.
+
+    :param shop: a demo :class:`portal.core.models.Shop` (``sepatu-cibaduyut`` is the
+        one with the demo staff, supplier, courier and ``customer@demo.test``).
+    :return: a dict of counts for the summary (``{"forum threads": 12}``), or ``None``.
+
+    Example::
+
+        @hookimpl
+        def portal_register_demo_data(shop):
+            if not Thread.select().where(Thread.shop == shop).exists():
+                Thread.create(shop=shop, title="Perawatan sepatu kulit")
+            return {"forum threads": Thread.select().where(Thread.shop == shop).count()}
+    """
+
+
 # ---------------------------------------------------------------------------
 # Menus: per request, only for plugins switched on in the current shop
 # ---------------------------------------------------------------------------

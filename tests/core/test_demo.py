@@ -73,7 +73,6 @@ def test_load_demo_twice_changes_nothing(portal_app, demo):
     for key in ("shops", "categories", "products", "pictures", "customers", "members"):
         assert again[key] == summary[key]
     assert again["pictures_added"] == 0 and summary["pictures_added"] == first["images"]
-    assert seconds < 90  # generous for a busy shared CI machine; about 10 s on an idle laptop
 
 
 def test_demo_shop(demo):

@@ -79,6 +79,7 @@ SIGNATURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
         "portal_order_before_transition": (("order", "action", "from_status", "to_status", "actor", "role"), False),
         "portal_owner_nav_items": (("shop", "user"), False),
         "portal_register_blueprints": ((), False),
+        "portal_register_demo_data": (("shop",), False),
         "portal_register_migrations": ((), False),
         "portal_register_models": ((), False),
         "portal_register_plugin": ((), False),

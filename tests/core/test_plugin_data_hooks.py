@@ -77,3 +77,24 @@ def test_hook_portal_product_card_badges(client, customer_client, shop, disable_
     assert "first of 3 for customer@example.test" in catalogue
     disable_plugin(shop, "badge_probe")
     assert "badge-probe" not in client.get(f"/s/{shop.slug}/", headers=EN).get_data(as_text=True)
+
+
+demo_calls = []
+
+
+def portal_register_demo_data(shop):
+    demo_calls.append(shop.slug)
+    return {"probe rows": 2}
+
+
+demo_plugin = make_plugin("demo_probe", portal_register_demo_data)
+
+
+@pytest.mark.parametrize("portal_plugins", [[demo_plugin]])
+def test_hook_portal_register_demo_data(portal_app, shop, other_shop):
+    from portal.demo import _plugin_demo_data
+
+    demo_calls.clear()
+    summary = _plugin_demo_data([shop, other_shop])
+    assert demo_calls == [shop.slug, other_shop.slug]
+    assert summary["probe rows"] == 4

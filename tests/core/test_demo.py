@@ -64,7 +64,7 @@ def portal_app(demo_app):
 
 
 def test_load_demo_twice_changes_nothing(portal_app, demo):
-    summary, seconds = demo
+    summary, _seconds = demo
     first = _counts()
     files = sorted(p.name for p in (Path(portal_app.config["MEDIA_DIR"]) / "products").iterdir())
     again = load_demo()

@@ -115,8 +115,10 @@ def _init_templates(app: Flask, registry: PluginRegistry):
         return registry.render_slot(name, shop, **kwargs)
 
     def nav_items(kind: str):
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        if kind == "account":
+            return registry.account_nav_items(user)
         shop = g.get("shop")
-        user = current_user if current_user.is_authenticated else None
         return registry.nav_items(f"portal_{kind}_nav_items", shop, user)
 
     def product_badges(products) -> dict:

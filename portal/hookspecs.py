@@ -163,6 +163,27 @@ def portal_owner_nav_items(shop, user):
     """
 
 
+@hookspec
+def portal_account_nav_items(user):
+    """Links in the header's account menu, on every page, for a logged-in user.
+
+    For portals that are not tied to one shop: a supplier's purchase orders across
+    every shop they supply, a rider's deliveries. Asked of every plugin the platform
+    allows (whatever a shop has switched), so answer only when the user has
+    something there, and keep it to one cheap query: it runs on every page.
+
+    :param user: the logged-in :class:`portal.core.models.User`.
+    :return: a list of :class:`portal.NavItem` (may be empty).
+
+    Example::
+
+        @hookimpl
+        def portal_account_nav_items(user):
+            if Delivery.select().where(Delivery.rider == user).exists():
+                return [NavItem(_("My deliveries"), url_for("couriers.mine"))]
+    """
+
+
 # ---------------------------------------------------------------------------
 # Template slots: HTML fragments joined into core pages
 # ---------------------------------------------------------------------------

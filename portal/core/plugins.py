@@ -271,6 +271,23 @@ class PluginRegistry:
         parts = self.call_isolated(SLOT_PREFIX + name, shop, **{"shop": shop, **kwargs})
         return Markup("\n").join(Markup(html) for _, html in parts)
 
+    def account_nav_items(self, user):
+        """``portal_account_nav_items`` of every platform-allowed plugin (not tied to a shop)."""
+        if user is None:
+            return []
+        allowed = self.platform_allowed()
+        items = []
+        for impl in reversed(self._impls("portal_account_nav_items")):
+            if not allowed.get(impl.plugin_name):
+                continue
+            try:
+                value = impl.function(**{a: user for a in impl.argnames})
+            except Exception:  # noqa: BLE001 - a broken plugin must not take every page down
+                log.exception("plugin %s failed in portal_account_nav_items", impl.plugin_name)
+                continue
+            items.extend(value or [])
+        return sorted(items, key=lambda i: (i.order, str(i.label)))
+
     def nav_items(self, hook_name: str, shop, user):
         items = []
         for _, value in self.call_isolated(hook_name, shop, shop=shop, user=user):

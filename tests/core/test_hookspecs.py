@@ -71,6 +71,7 @@ SIGNATURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
         "portal_slot_shop_profile_main": (("shop", "user"), False),
     },
     "1.1": {
+        "portal_account_nav_items": (("user",), False),
         "portal_checkout_delivery_options": (("shop", "cart", "destination"), False),
         "portal_customer_segments": (("shop",), False),
         "portal_order_timeline": (("shop", "order", "audience"), False),
@@ -150,7 +151,7 @@ def test_hookspec_docstring_is_a_reference(name):
 
 def test_hook_names_say_what_kind_they_are():
     kinds = ("portal_register_", "portal_slot_", "portal_order_", "portal_shop_", "portal_owner_", "portal_checkout_",
-             "portal_product_", "portal_customer_")
+             "portal_product_", "portal_customer_", "portal_account_")
     assert all(name.startswith(kinds) for name in hook_specs())
 
 

@@ -98,3 +98,29 @@ def test_hook_portal_register_demo_data(portal_app, shop, other_shop):
     summary = _plugin_demo_data([shop, other_shop])
     assert demo_calls == [shop.slug, other_shop.slug]
     assert summary["probe rows"] == 4
+
+
+def portal_account_nav_items(user):
+    from portal import NavItem
+
+    if user.email == "supplier@shop.test":
+        return [NavItem("My purchase orders", "/probe/supplier", badge=2)]
+    return []
+
+
+account_plugin = make_plugin("account_probe", portal_account_nav_items)
+
+
+@pytest.mark.parametrize("portal_plugins", [[account_plugin]])
+def test_hook_portal_account_nav_items(portal_app, client, shop, supplier_client, customer_client):
+    from portal.core.shops import set_platform_plugin_allowed
+
+    set_platform_plugin_allowed("account_probe", True)
+    page = supplier_client.get("/", headers=EN).get_data(as_text=True)
+    assert 'href="/probe/supplier"' in page and "My purchase orders <mark>2</mark>" in page
+    # On a shop's pages too: the menu is the account's, not the shop's.
+    assert 'href="/probe/supplier"' in supplier_client.get(f"/s/{shop.slug}/", headers=EN).get_data(as_text=True)
+    assert "/probe/supplier" not in customer_client.get("/", headers=EN).get_data(as_text=True)
+    assert "/probe/supplier" not in client.get("/", headers=EN).get_data(as_text=True)
+    set_platform_plugin_allowed("account_probe", False)
+    assert "/probe/supplier" not in supplier_client.get("/", headers=EN).get_data(as_text=True)

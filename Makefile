@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2
 # pytest-playwright declares session fixtures as instance methods; pytest warns about it.
 PYTEST_W := -W "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
 
-.PHONY: docs install run test test-sqlite test-postgres lint translations extract-messages clean
+.PHONY: bench docs install run test test-sqlite test-postgres lint translations extract-messages clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test-sqlite:
 
 test-postgres:
 	$(BIN)/pytest $(PYTEST_W) $(PYTEST_ARGS)
+
+# Benchmarks (issue 10): wrk against the main pages and a bare Flask floor; writes bench/RESULTS.md.
+# BENCH_ARGS=--scale adds the 1,000 vs 100,000 products / 10,000 vs 1,000,000 orders comparison.
+bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

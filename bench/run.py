@@ -1,0 +1,399 @@
+"""Benchmark the portal's main pages against the framework floor, with wrk, and write bench/RESULTS.md.
+
+    make bench                                  # demo-sized data, plugins on and off
+    .venv/bin/python bench/run.py --scale       # also 1,000 vs 100,000 products, 10,000 vs 1,000,000 orders
+
+In one run it starts, on loopback, the portal and a bare Flask "floor" app (a 12 KB
+template with a 20-item loop, ``bench/floor_app.py``) under the same gunicorn settings
+(2 workers, threaded), then drives each page with ``wrk`` (2 threads, 16 connections)
+three times and reports the median requests per second, p50 and p99 latency and the
+ratio to the floor. Logged-in pages get a session cookie from a real log-in.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+# Issue 10's targets, as fractions of the floor's throughput.
+TARGETS = {"storefront home": 0.30, "category page": 0.30, "product page": 0.30, "customer order page": 0.30,
+           "owner order queue": 0.20, "forum thread": 0.20, "analytics dashboard": None}
+P99_TARGET_MS = 50.0
+
+
+# ---- servers ------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class Server:
+    """A gunicorn process on a free loopback port: 2 workers, gthread, no access log."""
+
+    def __init__(self, app: str, env: dict, workers: int = 2, threads: int = 8):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+               "--worker-class", "gthread", "--threads", str(threads), "--graceful-timeout", "1",
+               "--no-control-socket", "--log-level", "warning", app]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def portal_env(database_url: str, instance: Path) -> dict:
+    return {"PORTAL_DATABASE_URL": database_url, "PORTAL_INSTANCE_DIR": str(instance), "PORTAL_ENV": "development",
+            "PORTAL_RATELIMIT": "0", "PORTAL_JOBS_IMMEDIATE": "0"}
+
+
+def login_cookie(base: str, email: str, password: str) -> str:
+    """Log in through the real form and return the Cookie header a browser would send."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    data = urllib.parse.urlencode({"csrf_token": token.group(1), "email": email, "password": password}).encode()
+    opener.open(urllib.request.Request(f"{base}/login", data=data, method="POST"))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "session" not in cookie:
+        raise RuntimeError(f"log-in as {email} failed")
+    return cookie
+
+
+# ---- wrk ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    page: str
+    url: str
+    rps: list = field(default_factory=list)
+    p50: list = field(default_factory=list)
+    p99: list = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def median_rps(self) -> float:
+        return statistics.median(self.rps) if self.rps else 0.0
+
+    def median(self, values) -> float:
+        return statistics.median(values) if values else 0.0
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> tuple[float, float, float, int]:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return rps, p50, p99, errors
+
+
+def measure(page: str, url: str, args, cookie: str | None = None) -> Result:
+    result = Result(page, url)
+    wrk(url, 1, args.connections, cookie)  # warm-up: templates compiled, connections pooled
+    for _ in range(args.runs):
+        rps, p50, p99, errors = wrk(url, args.seconds, args.connections, cookie)
+        result.rps.append(rps)
+        result.p50.append(p50)
+        result.p99.append(p99)
+        result.errors += errors
+    print(f"  {page:<24} {result.median_rps:8.0f} req/s  p50 {result.median(result.p50):6.2f} ms  "
+          f"p99 {result.median(result.p99):6.2f} ms{'  ERRORS ' + str(result.errors) if result.errors else ''}",
+          flush=True)
+    return result
+
+
+# ---- which pages --------------------------------------------------------------------------------------------
+
+
+def pages_of(database_url: str, instance: Path, shop_slug: str, customer_email: str) -> dict[str, tuple[str, str]]:
+    """page name -> (path, who: "anon" | "customer" | "owner"), found in the data itself."""
+    from flask import url_for
+
+    from portal import create_app
+    from portal.core.models import Category, Product, Shop, User
+    from portal.core.orders import Order
+
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_DIR": str(instance)})
+    pages = {}
+    with app.app_context(), app.test_request_context():
+        shop = Shop.get(Shop.slug == shop_slug)
+        base = f"/s/{shop.slug}"
+        category = (Category.select().join(Product, on=(Product.category == Category.id))
+                    .where(Category.shop == shop).order_by(Category.position, Category.id).first())
+        product = Product.select().where((Product.shop == shop) & Product.is_active).order_by(Product.id).first()
+        customer = User.get(User.email == customer_email)
+        order = (Order.select().where((Order.shop == shop) & (Order.customer == customer))
+                 .order_by(Order.created_at.desc()).first())
+        pages["storefront home"] = (f"{base}/", "anon")
+        pages["category page"] = (f"{base}/c/{category.slug}", "anon")
+        pages["product page"] = (f"{base}/p/{product.slug}", "anon")
+        pages["customer order page"] = (f"{base}/orders/{order.number}", "customer")
+        pages["owner order queue"] = (f"{base}/manage/orders/", "owner")
+        registry = app.extensions["portal"]
+        for name, finder in PLUGIN_PAGES.items():
+            plugin = name.split()[0]
+            if plugin not in registry.plugins:
+                continue
+            try:
+                path = finder(shop, url_for)
+            except Exception as exc:  # noqa: BLE001 - a plugin page we cannot find is reported, not fatal
+                print(f"  ({name}: not measured: {exc!r})")
+                continue
+            if path:
+                pages[name] = (path, "owner" if "dashboard" in name else "anon")
+    return pages
+
+
+def _forum_thread(shop, url_for):
+    from plugins.forum import models
+
+    thread_model = next(getattr(models, n) for n in ("Thread", "ForumThread") if hasattr(models, n))
+    thread = (thread_model.select().where(thread_model.shop == shop).order_by(thread_model.id).first())
+    if thread is None:
+        return None
+    for endpoint in ("forum.thread", "forum.view_thread", "forum.show_thread"):
+        try:
+            return url_for(endpoint, shop_slug=shop.slug, thread_id=thread.id)
+        except Exception:  # noqa: BLE001, S112 - try the next endpoint name
+            continue
+    return None
+
+
+def _analytics(shop, url_for):
+    return url_for("analytics.dashboard", shop_slug=shop.slug)
+
+
+PLUGIN_PAGES = {"forum thread": _forum_thread, "analytics dashboard": _analytics}
+
+
+def set_all_plugins(database_url: str, instance: Path, shop_slug: str, enabled: bool) -> list[str]:
+    from portal import create_app
+    from portal.core.models import Shop
+    from portal.core.shops import set_module_enabled
+
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_DIR": str(instance)})
+    with app.app_context():
+        shop = Shop.get(Shop.slug == shop_slug)
+        names = sorted(app.extensions["portal"].plugins)
+        for name in names:
+            set_module_enabled(shop, name, enabled)
+    return names
+
+
+# ---- scenarios ----------------------------------------------------------------------------------------------
+
+
+def run_pages(database_url, instance, shop_slug, customer, owner, password, args, only=None) -> list[Result]:
+    pages = pages_of(database_url, instance, shop_slug, customer)
+    server = Server("portal.wsgi:app", portal_env(database_url, instance))
+    try:
+        wait_for(f"{server.url}/healthz")
+        cookies = {"anon": None, "customer": login_cookie(server.url, customer, password),
+                   "owner": login_cookie(server.url, owner, password)}
+        results = []
+        for name, (path, who) in pages.items():
+            if only and name not in only:
+                continue
+            results.append(measure(name, server.url + path, args, cookies[who]))
+        return results
+    finally:
+        server.stop()
+
+
+def prepare_demo(args) -> tuple[str, Path]:
+    """A fresh SQLite database with the demo (every plugin's demo data included)."""
+    folder = DATA / "demo"
+    if folder.exists() and not args.keep:
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'portal.db'}"
+    if not (folder / "portal.db").exists():
+        env = {**os.environ, **portal_env(url, folder)}
+        subprocess.run([PY, "-m", "portal.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([PY, "-m", "portal.cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return url, folder
+
+
+def prepare_generated(name: str, products: int, orders: int, args) -> tuple[str, Path]:
+    from generate import build
+
+    folder = DATA / name
+    url = f"sqlite:///{folder / 'portal.db'}"
+    if folder.exists() and args.keep and (folder / "portal.db").exists():
+        return url, folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    print(f"generating {name}: {products:,} products, {orders:,} orders", flush=True)
+    started = time.monotonic()
+    subprocess.run([PY, str(ROOT / "bench" / "generate.py"), "--db", url, "--instance", str(folder),
+                    "--products", str(products), "--orders", str(orders),
+                    "--customers", str(max(orders // 50, 2000))], cwd=ROOT, check=True)
+    print(f"  generated in {time.monotonic() - started:.0f} s", flush=True)
+    del build
+    return url, folder
+
+
+def floor_result(args) -> Result:
+    server = Server("bench.floor_app:app", {})
+    try:
+        wait_for(f"{server.url}/floor")
+        return measure("floor (bare Flask)", f"{server.url}/floor", args)
+    finally:
+        server.stop()
+
+
+def table(results: list[Result], floor: Result) -> list[str]:
+    lines = ["| page | req/s (median of 3) | p50 ms | p99 ms | vs floor | target | |",
+             "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
+    for r in [floor, *results]:
+        ratio = r.median_rps / floor.median_rps if floor.median_rps else 0
+        target = TARGETS.get(r.page)
+        p99 = r.median(r.p99)
+        verdict = ""
+        if r is not floor:
+            ok = (target is None or ratio >= target) and p99 < P99_TARGET_MS and not r.errors
+            verdict = "meets" if ok else "**misses**"
+        lines.append(f"| {r.page} | {r.median_rps:,.0f} | {r.median(r.p50):.2f} | {p99:.2f} | {ratio:.0%} | "
+                     f"{'≥ ' + format(target, '.0%') if target else '—'} · p99 < {P99_TARGET_MS:.0f} ms | "
+                     f"{verdict}{' (' + str(r.errors) + ' errors)' if r.errors else ''} |")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--scale", action="store_true", help="also compare small and large generated data")
+    parser.add_argument("--large-products", type=int, default=100_000)
+    parser.add_argument("--large-orders", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="reuse data generated by an earlier run")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk); `make bench` installs it")
+
+    started = dt.datetime.now(dt.UTC)
+    print("floor:", flush=True)
+    floor = floor_result(args)
+
+    print("demo data, every plugin on:", flush=True)
+    demo_url, demo_dir = prepare_demo(args)
+    on = run_pages(demo_url, demo_dir, "cibaduyut", "customer@demo.test", "owner@demo.test", "demo12345", args)
+    core_pages = ["storefront home", "category page", "product page", "customer order page", "owner order queue"]
+    print("demo data, every plugin off:", flush=True)
+    plugins = set_all_plugins(demo_url, demo_dir, "cibaduyut", False)
+    off = run_pages(demo_url, demo_dir, "cibaduyut", "customer@demo.test", "owner@demo.test", "demo12345", args,
+                    only=core_pages)
+    set_all_plugins(demo_url, demo_dir, "cibaduyut", True)
+
+    report = [
+        "# Benchmark results",
+        "",
+        f"Produced by `make bench` (`python bench/run.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`) "
+        f"on {started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPU cores, Python {platform.python_version()}, SQLite.",
+        f"Every server: gunicorn, 2 workers, gthread (8 threads), on loopback; load from `wrk -t2 -c{args.connections} "
+        f"-d{args.seconds}s`, {args.runs} runs per page, medians shown. The floor is `bench/floor_app.py` (a 12 KB "
+        "page with a 20-item loop) in the same run.",
+        "",
+        "## Demo-sized data, every built-in plugin on",
+        "",
+        *table(on, floor),
+        "",
+        f"## Plugins off vs on (plugins: {', '.join(plugins)})",
+        "",
+        "| page | req/s plugins off | req/s plugins on | cost of the plugins | target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    by_name = {r.page: r for r in on}
+    for r in off:
+        with_plugins = by_name[r.page].median_rps
+        cost = 1 - with_plugins / r.median_rps if r.median_rps else 0
+        report.append(f"| {r.page} | {r.median_rps:,.0f} | {with_plugins:,.0f} | {cost:.0%} | ≤ 15 % "
+                      f"{'meets' if cost <= 0.15 else '**misses**'} |")
+
+    if args.scale:
+        print("scale: small", flush=True)
+        small_url, small_dir = prepare_generated("small", 1000, 10_000, args)
+        small = run_pages(small_url, small_dir, "bench-0", "customer@bench.test", "owner@bench.test", "bench12345",
+                          args, only=core_pages)
+        print("scale: large", flush=True)
+        large_url, large_dir = prepare_generated("large", args.large_products, args.large_orders, args)
+        large = run_pages(large_url, large_dir, "bench-0", "customer@bench.test", "owner@bench.test", "bench12345",
+                          args, only=core_pages)
+        report += [
+            "",
+            f"## Flat as data grows: 1,000 → {args.large_products:,} products, 10,000 → {args.large_orders:,} orders",
+            "",
+            "| page | req/s small | req/s large | loss | p99 ms small | p99 ms large | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for s, big in zip(small, large, strict=True):
+            loss = 1 - big.median_rps / s.median_rps if s.median_rps else 0
+            report.append(f"| {s.page} | {s.median_rps:,.0f} | {big.median_rps:,.0f} | {loss:.0%} | "
+                          f"{s.median(s.p99):.2f} | {big.median(big.p99):.2f} | ≤ 20 % "
+                          f"{'meets' if loss <= 0.20 else '**misses**'} |")
+
+    text = "\n".join(report) + "\n"
+    Path(args.output).write_text(text)
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "bench"))
+    main()

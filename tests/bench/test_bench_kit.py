@@ -1,0 +1,74 @@
+"""The benchmark kit's own parts: the floor page, the data generator and the wrk parser (no timings here)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:5000/floor
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.71ms    1.02ms  20.14ms   88.12%
+    Req/Sec     2.17k   150.23     2.50k    70.00%
+  Latency Distribution
+     50%    3.50ms
+     75%    4.02ms
+     90%    4.80ms
+     99%   850.00us
+  21612 requests in 5.00s, 265.02MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   4321.50
+Transfer/sec:     53.00MB
+"""
+
+
+def test_floor_page_is_12_kb_with_a_20_item_loop():
+    from floor_app import app
+
+    body = app.test_client().get("/floor").get_data(as_text=True)
+    assert 11_500 <= len(body.encode()) <= 12_800
+    assert body.count('class="product-card"') == 20
+
+
+def test_wrk_output_is_parsed(monkeypatch):
+    import subprocess
+
+    import run
+
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=WRK_OUTPUT))
+    rps, p50, p99, errors = run.wrk("http://x/", 5, 16)
+    assert (rps, p50, p99) == (4321.5, 3.5, 0.85)
+    assert errors == 4 + 2 + 1
+
+
+def test_generator_fills_every_state(portal_app):
+    from generate import STATUSES_WEIGHTED, generate
+
+    from portal.core.models import Product, Shop, User
+    from portal.core.orders import STATUSES, Order, OrderEvent, OrderItem
+
+    summary = generate(shops=2, products=30, customers=40, orders=len(STATUSES_WEIGHTED), log=lambda *a: None)
+    shop = Shop.get(Shop.slug == summary["shop"])
+    assert Product.select().where(Product.shop == shop).count() == 30
+    orders = Order.select().where(Order.shop == shop)
+    assert orders.count() == len(STATUSES_WEIGHTED)
+    assert {o.status for o in orders} == set(STATUSES)
+    assert OrderItem.select().join(Order).where(Order.shop == shop).count() == orders.count()
+    # Every order was placed; all but the still-placed ones moved on once.
+    placed = orders.where(Order.status == "placed").count()
+    assert OrderEvent.select().join(Order).where(Order.shop == shop).count() == 2 * orders.count() - placed
+    # The benchmark's customer has orders of their own (for the order page).
+    customer = User.get(User.email == summary["customer"])
+    assert orders.where(Order.customer == customer).count() >= 1
+
+
+@pytest.mark.parametrize("text,ms", [("850.00us", 0.85), ("3.50ms", 3.5), ("1.20s", 1200.0)])
+def test_latency_units(text, ms):
+    import run
+
+    assert run._ms(text) == pytest.approx(ms)

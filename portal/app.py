@@ -11,7 +11,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_mod
-from portal import htmx, i18n
+from portal import htmx, i18n, static_assets
 from portal.config import ROOT
 from portal.core import ratelimit
 from portal.core.db import db, init_db
@@ -73,6 +73,7 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
             app.register_blueprint(bp)
             registry.blueprint_plugin[bp.name] = plugin_name
 
+    static_assets.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
     return app

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+AXE = Axe()
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 VIEWPORTS = {"mobile": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 
@@ -57,6 +59,7 @@ class Tab:
         self.page = page
         self.name = name
         self.errors: list[str] = []
+        self.violations: list[str] = []
         self.expect_404 = False
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
@@ -73,19 +76,33 @@ class Tab:
     def shot(self, step: str):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{self.name}-{step}.png"), full_page=True)
+        self.audit(step)
+
+    def audit(self, step: str = ""):
+        """Run axe-core on the page as it is now; serious and critical violations fail the test at its end."""
+        results = AXE.run(self.page)
+        for violation in results.response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]
+                self.violations.append(f"{self.name} {step} {self.page.url}: {violation['id']} "
+                                       f"({violation['impact']}) {violation['help']} at {targets}")
 
 
 @pytest.fixture
 def open_tab(chromium):
     """``open_tab(viewport_name, test_name)``: a fresh browser context (no cookies) in English."""
-    contexts = []
+    contexts, tabs = [], []
 
     def _open(viewport: str, name: str) -> Tab:
         context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="en-US")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return Tab(context.new_page(), f"{name}-{viewport}")
+        tab = Tab(context.new_page(), f"{name}-{viewport}")
+        tabs.append(tab)
+        return tab
 
     yield _open
     for context in contexts:
         context.close()
+    found = [v for tab in tabs for v in tab.violations]
+    assert not found, "accessibility (axe-core) violations:\n" + "\n".join(found)

@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2
 # pytest-playwright declares session fixtures as instance methods; pytest warns about it.
 PYTEST_W := -W "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
 
-.PHONY: bench docs install run test test-sqlite test-postgres lint translations extract-messages clean
+.PHONY: bench lighthouse docs install run test test-sqlite test-postgres lint translations extract-messages clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test-postgres:
 bench: install
 	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Lighthouse (mobile) on the home, a product and an order page; prints the four scores.
+lighthouse: install
+	$(BIN)/python bench/lighthouse.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -262,8 +262,10 @@ def prepare_demo(args) -> tuple[str, Path]:
     url = f"sqlite:///{folder / 'portal.db'}"
     if not (folder / "portal.db").exists():
         env = {**os.environ, **portal_env(url, folder)}
-        subprocess.run([PY, "-m", "portal.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([PY, "-m", "portal.cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        for step in (["db", "upgrade"], ["demo"]):
+            done = subprocess.run([PY, "-m", "portal.cli", *step], cwd=ROOT, env=env, capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"`portal {' '.join(step)}` failed:\n{done.stderr[-3000:]}")
     return url, folder
 
 

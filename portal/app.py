@@ -6,6 +6,7 @@ import logging
 import peewee
 from flask import Flask, g, render_template, request
 from flask_login import LoginManager, current_user
+from flask.json.tag import TaggedJSONSerializer, TagMarkup
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
             app.register_blueprint(bp)
             registry.blueprint_plugin[bp.name] = plugin_name
 
+    app.session_interface.serializer = _PlainTextSessionSerializer()
     static_assets.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
@@ -152,6 +154,18 @@ def _init_templates(app: Flask, registry: PluginRegistry):
             # The database went away mid-request: the 503 page still has to render.
             role = None
         return {"current_shop": shop, "my_role": role}
+
+
+class _PlainTextSessionSerializer(TaggedJSONSerializer):
+    """The session serializer without its Markup tag.
+
+    Flask restores anything with ``__html__`` (``Markup``, and Flask-Babel's lazy
+    strings) from the session as ``Markup``, so a flash message built with
+    ``_l("%(name)s ...", name=user_text)`` would come back *trusted* and render
+    unescaped. Without the tag, every flashed message comes back as plain text.
+    """
+
+    default_tags = [tag for tag in TaggedJSONSerializer.default_tags if tag is not TagMarkup]
 
 
 def _init_security_headers(app: Flask):

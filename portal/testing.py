@@ -505,3 +505,76 @@ def parse_mail(envelope):
     from email import message_from_bytes, policy
 
     return message_from_bytes(envelope.original_content, policy=policy.default)
+
+
+# ---------------------------------------------------------------------------
+# hostile text: one corpus, one check (issue 11, item 4)
+# ---------------------------------------------------------------------------
+
+# What an attacker types into any field that is shown again. Each entry carries a
+# marker (x1..x9) so a failure says which one got through.
+HOSTILE_TEXTS = (
+    '<script>alert("x1")</script>',
+    '"><img src=x onerror=alert("x2")>',
+    "javascript:alert('x3')",
+    '<a href="javascript:alert(\'x4\')">x4</a>',
+    '<div hx-get="/x5/admin/" hx-trigger="load">x5</div>',
+    "' hx-post='/x6/logout' hx-trigger='load' x='x6",
+    "Zero\u200bwidth \u202eRTL\u202c x7",
+    "CR\r\nBcc: victim@evil.test x8",
+    "<svg onload=alert('x9')></svg>",
+)
+
+_URL_ATTRS = {"href", "src", "action", "formaction", "hx-get", "hx-post", "hx-put", "hx-delete", "hx-patch",
+              "sse-connect", "poster", "data"}
+
+
+def inert_problems(html: str) -> list[str]:
+    """What in ``html`` could run: scripts, event handlers, ``javascript:`` URLs, htmx attributes from user text.
+
+    Escaped text is fine anywhere (inside an attribute value too): only markup that a
+    browser or htmx would act on is reported. Scripts are allowed only as a ``src`` on
+    this site; htmx attributes are reported when they carry the corpus's own URLs.
+    """
+    from html.parser import HTMLParser
+
+    problems: list[str] = []
+
+    class Checker(HTMLParser):
+        in_script = False
+
+        def handle_starttag(self, tag, attrs):
+            names = dict(attrs)
+            if tag == "script":
+                self.in_script = True
+                src = names.get("src") or ""
+                if not (src.startswith("/") and not src.startswith("//")):
+                    problems.append(f"inline or foreign <script> {attrs}")
+            for name, value in attrs:
+                value = value or ""
+                if name.startswith("on"):
+                    problems.append(f"event handler {name}={value!r} on <{tag}>")
+                if name in _URL_ATTRS and value.strip().lower().replace("\x00", "").startswith(("javascript:", "vbscript:", "data:text/html")):
+                    problems.append(f"{name}={value!r} on <{tag}>")
+                if name.startswith(("hx-", "data-hx-", "sse-")) and value.startswith(("/x5/", "/x6/")):
+                    problems.append(f"{name}={value!r} on <{tag}>: an htmx attribute from user text")
+            if tag == "svg" or (tag == "img" and "onerror" in names):
+                if any(n.startswith("on") for n in names):
+                    problems.append(f"<{tag}> with an event handler")
+
+        def handle_endtag(self, tag):
+            if tag == "script":
+                self.in_script = False
+
+        def handle_data(self, data):
+            if self.in_script and data.strip():
+                problems.append(f"script content {data.strip()[:60]!r}")
+
+    Checker(convert_charrefs=True).feed(html)
+    return problems
+
+
+def assert_inert(html: str, where: str = ""):
+    """Fail if ``html`` (a page or a fragment) holds anything from user text that could run."""
+    problems = inert_problems(html)
+    assert not problems, f"{where}: {problems}"

@@ -15,6 +15,9 @@ from portal.plugin_api import (
     CustomerSegment,
     DeliveryOption,
     Destination,
+    Discount,
+    DiscountOffer,
+    DiscountRefusal,
     NavItem,
     PluginInfo,
     TimelineEntry,
@@ -34,4 +37,4 @@ def create_app(*args, **kwargs):
     return _create_app(*args, **kwargs)
 
 
-__all__ = ["PLUGIN_API_VERSION", "CustomerSegment", "DeliveryOption", "Destination", "NavItem", "PluginInfo", "TimelineEntry", "__version__", "create_app", "current_shop", "hookimpl"]
+__all__ = ["PLUGIN_API_VERSION", "CustomerSegment", "DeliveryOption", "Destination", "Discount", "DiscountOffer", "DiscountRefusal", "NavItem", "PluginInfo", "TimelineEntry", "__version__", "create_app", "current_shop", "hookimpl"]

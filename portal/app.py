@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 import peewee
 from flask import Flask, g, render_template, request
-from flask_login import LoginManager, current_user
 from flask.json.tag import TaggedJSONSerializer, TagMarkup
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -165,7 +166,7 @@ class _PlainTextSessionSerializer(TaggedJSONSerializer):
     unescaped. Without the tag, every flashed message comes back as plain text.
     """
 
-    default_tags = [tag for tag in TaggedJSONSerializer.default_tags if tag is not TagMarkup]
+    default_tags: ClassVar[list] = [tag for tag in TaggedJSONSerializer.default_tags if tag is not TagMarkup]
 
 
 def _init_security_headers(app: Flask):

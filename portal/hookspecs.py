@@ -457,6 +457,61 @@ def portal_checkout_delivery_options(shop, cart, destination):
 
 
 @hookspec
+def portal_checkout_discounts(shop, cart, customer, codes):
+    """Grant, refuse or offer discounts at checkout (vouchers, loyalty points).
+
+    Asked when the checkout page is shown, when the customer applies a voucher code
+    or ticks an offer, and once more at placement, inside the placement transaction,
+    where the amounts are taken from this answer (never from the form). Answer only
+    for codes you know; another plugin may know the others. A code nobody grants is
+    refused by core ("unknown voucher code").
+
+    :param shop: the shop.
+    :param cart: the :class:`portal.core.cart.Cart` (lines, ``subtotal`` in Rupiah).
+    :param customer: the logged-in :class:`portal.core.models.User`, or ``None`` for a guest.
+    :param codes: a tuple of the codes asked for: voucher codes as typed (stripped;
+        compare them case-insensitively) and the codes of ticked offers.
+    :return: a list (may be empty) of :class:`portal.Discount` (granted),
+        :class:`portal.DiscountRefusal` (a known code refused, with the reason) and
+        :class:`portal.DiscountOffer` (an opt-in shown as a tick box).
+
+    Example::
+
+        @hookimpl
+        def portal_checkout_discounts(shop, cart, codes):
+            if "WELCOME" in {c.upper() for c in codes}:
+                return [Discount("WELCOME", _("Welcome voucher"), min(cart.subtotal, 20000))]
+            return []
+    """
+
+
+@hookspec
+def portal_checkout_discounts_used(shop, order, discounts, customer):
+    """Claim the discounts you granted, inside the transaction that places the order.
+
+    Called once per plugin that granted discounts, after the order row is written
+    and before commit. Claim with conditional updates (``uses = uses + 1 WHERE uses
+    < max_uses``) so two customers racing for the last use get one discount. Refusing
+    (or raising) rolls the whole placement back: nothing is written and the customer
+    sees the message. Side effects (e-mail) belong in ``portal_order_after_transition``.
+
+    :param shop: the shop.
+    :param order: the new :class:`portal.core.orders.Order` (``discount`` and
+        ``discounts`` already set; not yet committed).
+    :param discounts: the list of :class:`portal.Discount` this plugin granted.
+    :param customer: the :class:`portal.core.models.User` ordering, or ``None`` for a guest.
+    :return: ``None`` when claimed, or a message (translated) to refuse the placement.
+
+    Example::
+
+        @hookimpl
+        def portal_checkout_discounts_used(order, discounts):
+            if not claim_voucher(discounts[0].code, order):
+                return _("Sorry, that voucher has just run out.")
+    """
+
+
+@hookspec
 def portal_order_before_transition(order, action, from_status, to_status, actor, role):
     """Veto a status change before it is written (inside its transaction).
 

@@ -64,6 +64,9 @@ class DeliveryOption:
     :param fee: integer Rupiah added to the order total.
     :param description: an optional line under the label (area served, days).
     :param needs_address: whether the customer must give a delivery address.
+    :param cash_on_delivery: the customer pays this order in cash to the shop's own
+        rider on delivery instead of by bank transfer (the order's ``payment_method``
+        becomes ``"cod"``; it goes from confirmed straight to production).
     """
 
     code: str
@@ -71,6 +74,7 @@ class DeliveryOption:
     fee: int
     description: Any = ""
     needs_address: bool = True
+    cash_on_delivery: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,47 @@ class CustomerSegment:
     label: Any
     customer_ids: tuple[int, ...] = ()
     description: Any = ""
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A reduction a plugin grants at checkout, in integer Rupiah.
+
+    :param code: what it answers to: the voucher code as the customer typed it
+        (or normalised), or the code of a :class:`DiscountOffer` the customer ticked.
+    :param label: shown on the checkout page, the order and the invoice (translated).
+    :param amount: integer Rupiah taken off, greater than zero. Core never lets the
+        discounts together take the total below zero.
+    """
+
+    code: str
+    label: Any
+    amount: int
+
+
+@dataclass(frozen=True)
+class DiscountOffer:
+    """An opt-in discount shown at checkout as a tick box (redeem loyalty points, say).
+
+    Ticking it adds ``code`` to the ``codes`` the discount hook is asked with.
+
+    :param code: a stable code (``"loyalty-points"``); it never collides with a voucher code.
+    :param label: the tick box's text (translated).
+    :param description: an optional line under it.
+    """
+
+    code: str
+    label: Any
+    description: Any = ""
+
+
+@dataclass(frozen=True)
+class DiscountRefusal:
+    """A code the plugin knows but will not honour now, with the reason for the customer.
+
+    :param code: the code refused.
+    :param message: why, translated ("This voucher expired on 30 April.").
+    """
+
+    code: str
+    message: Any

@@ -1,11 +1,90 @@
-"""Built-in plugin 'analytics' (being written: see its issue)."""
+"""Analytics: the shop's trends and its customers' behaviour, from the orders it already has.
+
+A dashboard of revenue and orders over time against the previous period, top
+products and categories, the order funnel, lead times and cities; RFM segments,
+cohort retention, repeat rate and lifetime value; a single view of each customer
+with the notes the team keeps. Everything is computed with SQL aggregation from
+core's order tables; the plugin stores only the notes. Switching it off hides the
+pages; the notes stay.
+"""
 from __future__ import annotations
 
-from portal import PluginInfo, hookimpl
+from pathlib import Path
+
+from flask import render_template, url_for
+from flask_babel import lazy_gettext as _l
+
+from plugins.analytics import models, queries, views
+from portal import CustomerSegment, NavItem, PluginInfo, hookimpl
+from portal.core.permissions import is_staff
 
 NAME = "analytics"
 
 
 @hookimpl
 def portal_register_plugin():
-    return PluginInfo(name=NAME, label="analytics", version="0.1.0", description="analytics")
+    return PluginInfo(
+        name=NAME,
+        label=_l("Analytics"),
+        version="1.0.0",
+        description=_l("Sales trends, the order funnel, customer segments and a single view of every customer."),
+        roles=("owner", "staff"),
+    )
+
+
+@hookimpl
+def portal_register_models():
+    return [models.AnalyticsCustomerNote]
+
+
+@hookimpl
+def portal_register_migrations():
+    return list(models.MIGRATIONS)
+
+
+@hookimpl
+def portal_register_translations():
+    return str(Path(__file__).parent / "translations")
+
+
+@hookimpl
+def portal_register_blueprints():
+    return [views.bp]
+
+
+@hookimpl
+def portal_owner_nav_items(shop):
+    return [NavItem(_l("Analytics"), url_for("analytics.dashboard", shop_slug=shop.slug), order=30)]
+
+
+@hookimpl
+def portal_slot_dashboard_cards(shop):
+    this_week, last_week = queries.week_so_far(shop)
+    return render_template(
+        "analytics/_card.html", shop=shop, this_week=this_week, last_week=last_week,
+        delta=queries.delta_percent(this_week, last_week),
+    )
+
+
+@hookimpl
+def portal_slot_order_sidebar(shop, order, user):
+    if order.customer_id is None or user is None or not is_staff(shop, user):
+        return None
+    return render_template("analytics/_order_link.html", shop=shop, order=order)
+
+
+@hookimpl
+def portal_customer_segments(shop):
+    ids = queries.segment_ids(shop)
+    return [
+        CustomerSegment(key, queries.SEGMENT_LABELS[key], ids[key], queries.SEGMENT_RULES[key])
+        for key in queries.SEGMENT_KEYS
+    ]
+
+
+@hookimpl
+def portal_register_demo_data(shop):
+    # Core's demo orders are all the analytics needs; the team's notes make the customer view believable.
+    from plugins.analytics.demo import load_demo_notes
+
+    return load_demo_notes(shop)

@@ -1,12 +1,18 @@
 """The guestbook's forms: a visitor's entry, the owner's settings, and the moderation buttons."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+import unicodedata
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from plugins.guestbook import antispam
 from portal.forms import NoControlChars
+
+DEFAULT_MAX_LINKS = 1
 
 RATING_CHOICES = [
     SelectChoice("", _l("No rating")),
@@ -26,23 +32,71 @@ class MessageText:
             raise ValidationError(_l("Control characters are not allowed here."))
 
 
+# Invisible characters that only serve to disguise text: direction overrides and
+# isolates (which can flip how the rest of a line reads) and zero-width spaces.
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x2060, 0xFEFF, 0x180E, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C],
+)
+
+
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    # A name has no use for any invisible formatting character (joiners included).
+    return "".join(c for c in value if unicodedata.category(c) != "Cf").strip()
 
 
 def _message(value):
-    # One newline style, so the 2000-character limit counts what is stored.
-    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+    # One newline style, so the 2000-character limit counts what is stored; joiners
+    # stay (emoji sequences use them), disguising characters go.
+    return value.replace("\r\n", "\n").translate(_INVISIBLE).strip() if isinstance(value, str) else value
+
+
+_TIME_ERRORS = {
+    "fast": _l("That was quick! Please read your message once more and send it again."),
+    "expired": _l("This form was open for a long time. Please send your message again."),
+    "invalid": _l("Please send your message again from the guestbook form."),
+}
 
 
 class EntryForm(FlaskForm):
     name = StringField(_l("Your name"), filters=[_strip], validators=[DataRequired(), Length(max=80), NoControlChars()])
     message = TextAreaField(_l("Message"), filters=[_message], validators=[DataRequired(), Length(max=2000), MessageText()])
     rating = SelectField(_l("Rating (optional)"), choices=RATING_CHOICES, validators=[Optional()])
+    # Spam traps (see antispam.py): when the form was shown, signed; and a field people never see.
+    shown = HiddenField()
+    website = StringField(_l("Leave this field empty"))
+
+    #: How many links a message may hold (the shop's setting; the view sets it).
+    max_links = DEFAULT_MAX_LINKS
 
     @property
     def rating_value(self) -> int | None:
         return int(self.rating.data) if self.rating.data else None
+
+    @property
+    def is_trapped(self) -> bool:
+        """A robot filled the field hidden from people."""
+        return bool((self.website.data or "").strip())
+
+    def validate_message(self, field):
+        links = antispam.count_links(self.name.data or "", field.data or "")
+        if links > self.max_links:
+            if self.max_links == 0:
+                raise ValidationError(_l("Links are not allowed in the guestbook. Please remove them."))
+            raise ValidationError(lazy_ngettext(
+                "Please keep to at most %(num)d link in your message.",
+                "Please keep to at most %(num)d links in your message.", self.max_links))
+
+    def validate_shown(self, field):
+        problem = antispam.check(field.data)
+        if problem:
+            raise ValidationError(_TIME_ERRORS[problem])
+
+    def refresh_shown(self):
+        """Stamp the form as shown now (every time it is rendered afresh)."""
+        self.shown.data = antispam.issue()
+        return self
 
 
 class GuestbookSettingsForm(FlaskForm):
@@ -51,7 +105,19 @@ class GuestbookSettingsForm(FlaskForm):
         default=False,
         description=_l("New entries stay hidden until you or your staff press “Show”."),
     )
+    max_links = IntegerField(
+        _l("Links allowed in one message"),
+        default=DEFAULT_MAX_LINKS,
+        validators=[InputRequired(), NumberRange(min=0, max=5)],
+        description=_l("Messages with more links are refused; spam usually carries many links."),
+    )
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(
+        _l("Your public reply"), filters=[_message], validators=[Optional(), Length(max=2000), MessageText()],
+    )
 
 
 class ModerationForm(FlaskForm):
-    """Only the CSRF token: hiding and showing carry no other data."""
+    """Only the CSRF token: hiding, showing and deleting carry no other data."""

@@ -18,11 +18,11 @@ import peewee
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.core import accounts, capacity, numbers, order_flow
+from portal.core import accounts, capacity, discounts, numbers, order_flow
 from portal.core.cart import Cart, is_made_to_order
 from portal.core.db import atomic_write
 from portal.core.models import Product, User
-from portal.core.orders import PLACED, Order, OrderEvent, OrderItem
+from portal.core.orders import COD, PLACED, TRANSFER, Order, OrderEvent, OrderItem
 from portal.core.shops import shop_setting
 from portal.plugin_api import DeliveryOption, Destination
 
@@ -64,6 +64,11 @@ class Contact:
     city: str = ""
     postal_code: str = ""
     note: str = ""
+    district: str = ""
+
+    def destination(self) -> Destination:
+        """Where the order goes, as the delivery options are priced for it."""
+        return Destination(city=self.city.strip(), district=self.district.strip(), postcode=self.postal_code.strip())
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,13 @@ def find_order_by_key(shop, key: str | None) -> Order | None:
 
 
 def place_order(shop, cart: Cart, contact: Contact, delivery_code: str, customer: User | None = None,
-                idempotency_key: str | None = None, locale: str = "id", new_password: str | None = None) -> Placement:
+                idempotency_key: str | None = None, locale: str = "id", new_password: str | None = None,
+                codes=()) -> Placement:
     """Place ``cart`` as an order of ``shop``; atomic and idempotent per ``idempotency_key``.
 
     :param customer: the logged-in user, or ``None`` for a guest.
+    :param codes: voucher codes and ticked discount offers; the plugins are asked again
+        inside the transaction and claim what they grant there (a refusal refuses the order).
     :param new_password: a guest's password to create an account with, in the same transaction.
     :raises CheckoutError: (``OutOfStock`` for a line that sold out) nothing was written.
     :return: the order and whether this call created it.
@@ -124,7 +132,8 @@ def place_order(shop, cart: Cart, contact: Contact, delivery_code: str, customer
         return _replay(existing, customer)
     if cart.is_empty:
         raise CheckoutError(_l("Your cart is empty."))
-    options = {o.code: o for o in delivery_options(shop, cart)}
+    # The fee is the one offered for this destination now, whatever the form showed.
+    options = {o.code: o for o in delivery_options(shop, cart, contact.destination())}
     option = options.get(delivery_code)
     if option is None:
         raise CheckoutError(_l("Choose a delivery method."), field="delivery")
@@ -135,7 +144,8 @@ def place_order(shop, cart: Cart, contact: Contact, delivery_code: str, customer
     last_error = None
     for _attempt in range(ATTEMPTS):
         try:
-            order, new_user = _place(shop, cart, contact, option, customer, idempotency_key, locale, password_hash)
+            order, new_user = _place(shop, cart, contact, option, customer, idempotency_key, locale, password_hash,
+                                     codes)
             break
         except OutOfStock:
             existing = find_order_by_key(shop, idempotency_key)
@@ -166,7 +176,7 @@ def _replay(existing: Order, customer: User | None) -> Placement:
     return Placement(order=existing, created=False)
 
 
-def _place(shop, cart, contact, option, customer, key, locale, password_hash):
+def _place(shop, cart, contact, option, customer, key, locale, password_hash, codes=()):
     wanted = {line.product.id: line.quantity for line in cart.lines}
     with atomic_write():
         if key and find_order_by_key(shop, key) is not None:
@@ -192,16 +202,28 @@ def _place(shop, cart, contact, option, customer, key, locale, password_hash):
         buyer = customer or new_user
 
         subtotal = sum(int(p.price) * q for p, q, _ in lines)
+        # Discounts are asked for again here, so a voucher that expired or ran out since the
+        # customer applied it is refused now; the total never goes below zero.
+        quote = discounts.quote(shop, cart, buyer, codes, cap=subtotal + option.fee) if codes else discounts.Quote()
+        if quote.refusals:
+            raise CheckoutError(next(iter(quote.refusals.values())), field="voucher_code")
         order = Order.create(
             shop=shop, number=numbers.next_number(shop), customer=buyer,
             name=contact.name.strip(), email=contact.email.strip(), phone=contact.phone.strip(),
             address=contact.address.strip() if option.needs_address else "",
             city=contact.city.strip() if option.needs_address else "",
             postal_code=contact.postal_code.strip() if option.needs_address else "",
+            district=contact.district.strip()[:80] if option.needs_address else "",
+            payment_method=COD if option.cash_on_delivery else TRANSFER,
             note=contact.note.strip(), locale=locale,
             delivery_method=option.code, delivery_label=str(option.label)[:120], delivery_fee=option.fee,
-            subtotal=subtotal, total=subtotal + option.fee, status=PLACED, idempotency_key=key or None,
+            subtotal=subtotal, discount=quote.total, discounts=quote.as_rows(),
+            total=subtotal + option.fee - quote.total, status=PLACED, idempotency_key=key or None,
         )
+        if quote.granted:
+            refusal = discounts.claim(shop, order, quote.granted, buyer)
+            if refusal:
+                raise CheckoutError(refusal, field="voucher_code")
         # Lock rows in id order so two orders sharing products cannot deadlock on PostgreSQL.
         for product, quantity, made_to_order in sorted(lines, key=lambda x: x[0].id):
             if made_to_order:

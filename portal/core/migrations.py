@@ -26,9 +26,42 @@ def _core_orders(database, migrator):
     database.create_tables(orders.ORDER_MODELS, safe=True)
 
 
+def _add_missing_columns(database, migrator, model, names):
+    """Add ``model``'s fields ``names`` that the table lacks.
+
+    A database made after the field was declared already has it (``0002_orders``
+    creates the table from the current model); an older one gets it here.
+    """
+    from playhouse.migrate import migrate
+
+    table = model._meta.table_name
+    present = {c.name for c in database.get_columns(table)}
+    operations = [migrator.add_column(table, model._meta.fields[n].column_name, model._meta.fields[n])
+                  for n in names if model._meta.fields[n].column_name not in present]
+    if operations:
+        migrate(*operations)
+
+
+def _core_cash_on_delivery(database, migrator):
+    # Cash on delivery (an own rider collects the money at the door) and the delivery
+    # district that riders' areas are priced by; existing orders are bank transfers.
+    from portal.core import orders
+
+    _add_missing_columns(database, migrator, orders.Order, ("payment_method", "district"))
+
+
+def _core_discounts(database, migrator):
+    # What the plugins' discounts (vouchers, points) were; ``discount`` holds their sum.
+    from portal.core import orders
+
+    _add_missing_columns(database, migrator, orders.Order, ("discounts",))
+
+
 CORE_MIGRATIONS = [
     ("0001_initial", _core_initial),
     ("0002_orders", _core_orders),
+    ("0003_cash_on_delivery", _core_cash_on_delivery),
+    ("0004_discounts", _core_discounts),
 ]
 
 

@@ -9,7 +9,7 @@ order ends early, and only after commit tells plugins and queues notifications.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -66,6 +66,24 @@ ACTIONS: dict[str, Action] = {
 # Ending in one of these from an open status gives back stock and capacity.
 RELEASING_TARGETS = (o.CANCELLED, o.EXPIRED, o.REJECTED)
 
+# Cash on delivery (``Order.payment_method == "cod"``, migration 0003): the customer pays
+# the shop's own rider at the door, so there is no transfer to wait for. A COD order
+# follows its own copy of the table: without the bank-transfer steps, and with
+# production (or "ready") allowed straight from "confirmed". ``ACTIONS`` itself, the
+# transfer path every existing order follows, is unchanged. The cash is recorded by the
+# courier plugin when the rider collects it; the order's status does not wait for it.
+TRANSFER_ONLY_ACTIONS = ("request_payment", "submit_payment", "verify_payment", "reject_payment", "expire")
+COD_ACTIONS: dict[str, Action] = {
+    name: (replace(a, sources=(o.CONFIRMED, *a.sources)) if name in ("start_production", "mark_ready") else a)
+    for name, a in ACTIONS.items()
+    if name not in TRANSFER_ONLY_ACTIONS
+}
+
+
+def actions_for(order: o.Order) -> dict[str, Action]:
+    """The table of actions ``order`` follows: ``COD_ACTIONS`` for cash on delivery, else ``ACTIONS``."""
+    return COD_ACTIONS if getattr(order, "payment_method", o.TRANSFER) == o.COD else ACTIONS
+
 
 class TransitionError(Exception):
     """A refused transition; ``str(err)`` is a message for the user. Nothing changed."""
@@ -73,7 +91,7 @@ class TransitionError(Exception):
 
 def allowed_actions(order: o.Order, role: str | None) -> list[Action]:
     """The actions ``role`` may take on ``order`` in its current status (for buttons)."""
-    return [a for a in ACTIONS.values() if order.status in a.sources and role in a.roles]
+    return [a for a in actions_for(order).values() if order.status in a.sources and role in a.roles]
 
 
 def _lock(order_id: int) -> o.Order:
@@ -109,7 +127,9 @@ def _transition(order: o.Order, action: str, actor, role: str, note: str, change
     registry = current_app.extensions["portal"]
     with atomic_write():
         current = _lock(order.id)
-        if current.status not in spec.sources:
+        # A cash-on-delivery order has its own table (no bank-transfer steps in it).
+        spec = actions_for(current).get(action)
+        if spec is None or current.status not in spec.sources:
             raise TransitionError(
                 _l("This order is %(status)s; that step is not possible now.", status=status_label(current.status))
             )
@@ -191,4 +211,4 @@ STATUS_LABELS = {
     o.EXPIRED: _l("expired"),
 }
 
-__all__ = ["ACTIONS", "Action", "TransitionError", "add_event", "allowed_actions", "status_label", "transition"]
+__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "actions_for", "TransitionError", "add_event", "allowed_actions", "status_label", "transition"]

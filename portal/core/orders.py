@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from portal.core.db import Model, utcnow
+from portal.core.db import JSONField, Model, utcnow
 from portal.core.models import Product, Shop, User, new_token
 
 # Statuses, in the order the paper's flow visits them.
@@ -26,6 +26,10 @@ DELIVERED = "delivered"
 COMPLETED = "completed"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
+
+# How the customer pays (``Order.payment_method``).
+TRANSFER = "transfer"
+COD = "cod"
 
 STATUSES = (
     PLACED, CONFIRMED, AWAITING_PAYMENT, PAYMENT_SUBMITTED, PAID, IN_PRODUCTION,
@@ -48,14 +52,22 @@ class Order(Model):
     address = pw.TextField(default="")
     city = pw.CharField(max_length=80, default="")
     postal_code = pw.CharField(max_length=10, default="")
+    # District (kecamatan): delivery plugins price and route by it (migration 0003).
+    district = pw.CharField(max_length=80, default="")
     note = pw.TextField(default="")
     locale = pw.CharField(max_length=5, default="id")
     delivery_method = pw.CharField(max_length=40)
     delivery_label = pw.CharField(max_length=120, default="")
     delivery_fee = pw.BigIntegerField(default=0)
     subtotal = pw.BigIntegerField()
+    # The sum of ``discounts`` (integer Rupiah); total = subtotal + delivery_fee - discount.
     discount = pw.BigIntegerField(default=0)
+    # What the discounts were, as granted at placement: [{"plugin", "code", "label", "amount"}].
+    discounts = JSONField(default=list)
     total = pw.BigIntegerField()
+    # "transfer" (the paper's bank transfer) or "cod": cash paid to the shop's own rider at the
+    # door, chosen with a delivery option that offers it (migration 0003, see order_flow).
+    payment_method = pw.CharField(max_length=12, default="transfer")
     # Bank transfer: total + a 3-digit code unique among the shop's open orders,
     # so a credit on the statement identifies the order by its amount alone.
     unique_code = pw.IntegerField(null=True)

@@ -32,6 +32,7 @@ from portal.core.order_flow import (
 )
 from portal.core.orders import (
     AWAITING_PAYMENT,
+    COD,
     CONFIRMED,
     PAYMENT_SUBMITTED,
     PLACED,
@@ -124,7 +125,10 @@ def confirm_order(order: Order, actor=None, role: str = "owner", note: str = "")
     """
     if order.status == PLACED:
         order = transition(order, "confirm", actor=actor, role=role, note=note)
-    if order.status != CONFIRMED:
+        if order.payment_method == COD:
+            # Cash on delivery: the rider collects the money, there is nothing to transfer.
+            return order
+    if order.status != CONFIRMED or order.payment_method == COD:
         raise TransitionError(_l("This order is not waiting for confirmation."))
     return request_payment(order)
 

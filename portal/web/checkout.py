@@ -19,13 +19,14 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from portal.core import accounts, capacity
+from portal.core import accounts, capacity, discounts
 from portal.core.cart import Cart
 from portal.core.checkout import (
     CheckoutError,
@@ -39,6 +40,7 @@ from portal.core.orders import Order
 from portal.forms import EmailAddress, IndonesianPhone, NoControlChars
 from portal.htmx import is_htmx, render_page
 from portal.i18n import current_language
+from portal.plugin_api import Destination
 from portal.web.orders import grant_order
 
 bp = Blueprint("checkout", __name__, url_prefix="/s/<shop_slug>/checkout")
@@ -57,6 +59,7 @@ class CheckoutForm(FlaskForm):
     delivery = RadioField(_l("Delivery"), validators=[InputRequired(message=_l("Choose a delivery method."))],
                           validate_choice=True)
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
+    district = StringField(_l("District (kecamatan)"), validators=[Optional(), Length(max=80), NoControlChars()])
     city = StringField(_l("City"), validators=[Optional(), Length(max=80), NoControlChars()])
     postal_code = StringField(_l("Postal code"), validators=[
         Optional(), Regexp(r"^\d{5}$", message=_l("A postal code has 5 digits."))])
@@ -68,9 +71,16 @@ class CheckoutForm(FlaskForm):
     # The subtotal the customer was shown; only compared, never charged: a price that
     # changed meanwhile sends them back to look at the new total.
     seen_subtotal = HiddenField()
+    # Shown only when a plugin of the shop grants discounts (vouchers, loyalty points).
+    voucher_code = StringField(_l("Voucher code"), validators=[Optional(), Length(max=64), NoControlChars()])
+    # Ticked discount offers (e.g. "redeem my points"); their codes go to the plugins as they are.
+    offers = SelectMultipleField(_l("Discounts"), choices=[], validate_choice=False)
 
     def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_options(options)
+
+    def set_options(self, options):
         self.options = {o.code: o for o in options}
         self.delivery.choices = [(o.code, str(o.label)) for o in options]
 
@@ -99,7 +109,8 @@ class CheckoutForm(FlaskForm):
     def contact(self) -> Contact:
         return Contact(name=self.name.data, email=self.email.data, phone=self.phone.data,
                        address=self.address.data or "", city=self.city.data or "",
-                       postal_code=self.postal_code.data or "", note=self.note.data or "")
+                       postal_code=self.postal_code.data or "", note=self.note.data or "",
+                       district=self.district.data or "")
 
 
 def _prefill(form: CheckoutForm):
@@ -109,12 +120,57 @@ def _prefill(form: CheckoutForm):
     form.name.data = current_user.name
     form.email.data = current_user.email
     form.phone.data = current_user.phone or ""
-    last = (Order.select(Order.phone, Order.address, Order.city, Order.postal_code)
+    last = (Order.select(Order.phone, Order.address, Order.district, Order.city, Order.postal_code)
             .where((Order.shop == g.shop) & (Order.customer == current_user.id))
             .order_by(Order.created_at.desc()).first())
     if last is not None:
         form.phone.data = form.phone.data or last.phone
         form.address.data, form.city.data, form.postal_code.data = last.address, last.city, last.postal_code
+        form.district.data = last.district
+
+
+# Typed address parts the delivery options are priced by (the rest of the form is not needed).
+DESTINATION_FIELDS = ("city", "district", "postal_code")
+
+
+def _destination(values) -> Destination:
+    """The destination typed so far, from the posted form or the htmx re-fetch's query string."""
+    def part(name):
+        value = values.get(name, "")
+        return " ".join(value.split())[:80] if isinstance(value, str) else ""
+
+    return Destination(city=part("city"), district=part("district"), postcode=part("postal_code"))
+
+
+def _refetch_on_change(form: CheckoutForm):
+    """The address fields ask again for the delivery options (htmx) when the customer types a destination."""
+    attributes = {
+        "hx-get": url_for("checkout.start"),
+        "hx-trigger": "change, keyup changed delay:500ms",
+        "hx-include": ", ".join(f"[name='{n}']" for n in (*DESTINATION_FIELDS, "delivery", *DISCOUNT_FIELDS)),
+        "hx-select": "#delivery-options",
+        "hx-target": "#delivery-options",
+        "hx-swap": "outerHTML",
+        "hx-indicator": "#delivery-spinner",
+        # A newer keystroke's answer replaces a slower, older one.
+        "hx-sync": "this:replace",
+    }
+    for name in DESTINATION_FIELDS:
+        field = getattr(form, name)
+        field.render_kw = {**(field.render_kw or {}), **attributes}
+
+
+DISCOUNT_FIELDS = ("voucher_code", "offers")
+
+
+def _codes(form: CheckoutForm) -> tuple[str, ...]:
+    """The voucher code typed and the offers ticked (from the form, or the htmx re-fetch's query)."""
+    if request.method == "POST":
+        typed, ticked = form.voucher_code.data, form.offers.data or []
+    else:
+        typed, ticked = request.args.get("voucher_code", ""), request.args.getlist("offers")
+        form.voucher_code.data, form.offers.data = typed, ticked
+    return discounts.normalise_codes([typed or "", *ticked])
 
 
 def _ready_estimate(cart: Cart):
@@ -153,14 +209,34 @@ def start():
         if _may_replay(existing, customer):
             return _done(existing)
     cart = Cart.load(shop)
-    options = delivery_options(shop, cart)
-    form = CheckoutForm(options=options)
-    if request.method == "GET":
-        _prefill(form)
-        if not form.delivery.data and options:
-            form.delivery.data = options[0].code
-    error = None
     if request.method == "POST":
+        # Offered for the address typed; place_order asks again and charges that answer.
+        options = delivery_options(shop, cart, _destination(request.form))
+        form = CheckoutForm(options=options)
+    else:
+        form = CheckoutForm()
+        _prefill(form)
+        if any(name in request.args for name in DESTINATION_FIELDS):
+            # The address fields' htmx re-fetch: the options for what is typed now.
+            typed = _destination(request.args)
+            form.city.data, form.district.data, form.postal_code.data = typed.city, typed.district, typed.postcode
+        options = delivery_options(shop, cart, _destination(
+            {name: getattr(form, name).data or "" for name in DESTINATION_FIELDS}))
+        form.set_options(options)
+        chosen = request.args.get("delivery")
+        form.delivery.data = chosen if chosen in form.options else (options[0].code if options else None)
+    _refetch_on_change(form)
+    error = None
+    discounts_on = discounts.available(shop)
+    codes = _codes(form) if discounts_on else ()
+    chosen = form.options.get(form.delivery.data)
+    quote = discounts.quote(shop, cart, customer, codes, cap=cart.subtotal + (chosen.fee if chosen else 0)) \
+        if discounts_on else discounts.Quote()
+    applying = request.method == "POST" and discounts_on and bool(request.form.get("apply_discount"))
+    if applying:
+        # "Apply" only shows what the codes give; nothing is placed and the other fields are not judged yet.
+        form.voucher_code.errors = [*form.voucher_code.errors, *quote.refusals.values()]
+    elif request.method == "POST":
         if cart.notices or (form.seen_subtotal.data and form.seen_subtotal.data != str(cart.subtotal)):
             existing = find_order_by_key(shop, form.idempotency_key.data)
             if _may_replay(existing, customer):
@@ -176,6 +252,7 @@ def start():
                     shop, cart, form.contact(), form.delivery.data, customer=customer,
                     idempotency_key=form.idempotency_key.data, locale=current_language(),
                     new_password=form.password.data if (form.create_account.data and customer is None) else None,
+                    codes=codes,
                 )
             except CheckoutError as err:
                 error = str(err)
@@ -200,7 +277,8 @@ def start():
     response = render_page(
         "checkout/checkout.html", "checkout/_checkout.html",
         shop=shop, cart=cart, form=form, options=options, error=error, ready_by=_ready_estimate(cart),
+        discounts_on=discounts_on, quote=quote,
     )
     if request.method == "POST":
-        response.status_code = 200 if is_htmx() else 422
+        response.status_code = 200 if (is_htmx() or applying) else 422
     return response

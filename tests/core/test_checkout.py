@@ -421,3 +421,146 @@ def test_staff_ordering_for_themselves_is_a_normal_customer_order(owner_client, 
     owner = User.get(User.email == "owner@shop.test")
     assert only_order().customer_id == owner.id
 
+
+
+# ---------------------------------------------------------------------------
+# discounts from plugins (vouchers, points): asked, re-checked and claimed at placement
+# ---------------------------------------------------------------------------
+
+from portal import Discount, DiscountOffer, DiscountRefusal  # noqa: E402
+
+DISCOUNT_CALLS = []
+CLAIMS = []
+REFUSE_CLAIM = []
+
+
+def _voucher_hook(shop, cart, customer, codes):
+    DISCOUNT_CALLS.append((shop.slug, cart.subtotal, customer.email if customer else None, codes))
+    out = [DiscountOffer("thanks-bonus", "Use my Rp5.000 bonus")]
+    for code in codes:
+        if code.upper() == "TEN":
+            out.append(Discount(code.upper(), "Voucher TEN", cart.subtotal // 10))
+        elif code.upper() == "OLD":
+            out.append(DiscountRefusal(code, "This voucher has expired."))
+        elif code.upper() == "HUGE":
+            out.append(Discount("HUGE", "Huge voucher", 10_000_000))
+        elif code == "thanks-bonus":
+            out.append(Discount(code, "Bonus", 5000))
+        elif code.upper() == "BROKEN":
+            out.extend([Discount("BROKEN", "Negative", -5), Discount("BROKEN2", "Float", 1.5), "nonsense"])
+    return out
+
+
+def portal_checkout_discounts(shop, cart, customer, codes):
+    return _voucher_hook(shop, cart, customer, codes)
+
+
+def portal_checkout_discounts_used(shop, order, discounts, customer):
+    # Inside the placement transaction: the order row exists but is not committed yet.
+    CLAIMS.append((order.number, order.discount, [(d.code, d.amount) for d in discounts],
+                   customer.email if customer else None))
+    return REFUSE_CLAIM[0] if REFUSE_CLAIM else None
+
+
+voucher_plugin = make_plugin("voucher_plugin", portal_checkout_discounts, portal_checkout_discounts_used)
+
+
+@pytest.fixture
+def only_voucher_plugin(portal_app, shop, disable_plugin):
+    DISCOUNT_CALLS.clear()
+    CLAIMS.clear()
+    REFUSE_CLAIM.clear()
+    # The built-in loyalty plugin (if installed) also grants discounts; these tests are about core.
+    if "loyalty" in portal_app.extensions["portal"].plugins:
+        disable_plugin(shop, "loyalty")
+
+
+@pytest.mark.parametrize("portal_plugins", [[voucher_plugin]])
+def test_hook_portal_checkout_discounts(client, shop, only_voucher_plugin, disable_plugin):
+    shoe = make_product(shop, price=450000, stock=5)
+    add_to_cart(client, shop, shoe, 2)
+    page = client.get(f"/s/{shop.slug}/checkout/", headers=EN).get_data(as_text=True)
+    assert 'name="voucher_code"' in page and "Use my Rp5.000 bonus" in page
+    assert (shop.slug, 900000, None, ()) in DISCOUNT_CALLS
+
+    # Apply: shows the discount and the new totals, places nothing.
+    key = checkout_key(client, shop)
+    applied = client.post(f"/s/{shop.slug}/checkout/", data=checkout_data(key, voucher_code=" ten ",
+                                                                        apply_discount="1"), headers=EN)
+    text = applied.get_data(as_text=True)
+    assert Order.select().count() == 0
+    assert "Voucher TEN" in text and "-Rp90.000" in text and "Total Rp835.000" in text  # 900000+25000-90000
+    assert (shop.slug, 900000, None, ("ten",)) in DISCOUNT_CALLS
+
+    refused = client.post(f"/s/{shop.slug}/checkout/", data=checkout_data(key, voucher_code="old",
+                                                                        apply_discount="1"), headers=EN)
+    assert "This voucher has expired." in refused.get_data(as_text=True)
+    unknown = client.post(f"/s/{shop.slug}/checkout/", data=checkout_data(key, voucher_code="NOPE",
+                                                                        apply_discount="1"), headers=EN)
+    assert "NOPE is not a valid voucher code here." in unknown.get_data(as_text=True)
+    broken = client.post(f"/s/{shop.slug}/checkout/", data=checkout_data(key, voucher_code="broken",
+                                                                        apply_discount="1"), headers=EN)
+    assert Order.select().count() == 0 and "Negative" not in broken.get_data(as_text=True)
+
+    # Placing: asked again inside the transaction, amounts from the hook, never from the form.
+    placed = client.post(f"/s/{shop.slug}/checkout/", data={
+        **checkout_data(key, voucher_code="TEN", discount="900000"), "offers": "thanks-bonus"}, headers=EN)
+    assert placed.status_code == 303
+    order = only_order()
+    assert (order.subtotal, order.delivery_fee, order.discount, order.total) == (900000, 25000, 95000, 830000)
+    assert order.discounts == [
+        {"plugin": "voucher_plugin", "code": "TEN", "label": "Voucher TEN", "amount": 90000},
+        {"plugin": "voucher_plugin", "code": "thanks-bonus", "label": "Bonus", "amount": 5000},
+    ]
+    detail = client.get(placed.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "-Rp95.000" in detail and "Rp830.000" in detail
+
+    # Switched off: no voucher field, and a posted code is not even looked at.
+    disable_plugin(shop, "voucher_plugin")
+    add_to_cart(client, shop, shoe, 1)
+    page = client.get(f"/s/{shop.slug}/checkout/", headers=EN).get_data(as_text=True)
+    assert 'name="voucher_code"' not in page
+    DISCOUNT_CALLS.clear()
+    assert post_checkout(client, shop, voucher_code="TEN").status_code == 303
+    assert DISCOUNT_CALLS == []
+    newest = Order.select().order_by(Order.id.desc()).first()
+    assert (newest.discount, newest.total, newest.discounts) == (0, 475000, [])
+
+
+@pytest.mark.parametrize("portal_plugins", [[voucher_plugin]])
+def test_discounts_never_take_the_total_below_zero(portal_app, shop, only_voucher_plugin):
+    shoe = make_product(shop, price=100000, stock=5)
+    with portal_app.test_request_context():
+        cart = Cart(shop=shop, lines=[CartLine(product=shoe, quantity=1)])
+        contact = Contact(name="Siti", email="siti@example.test", phone="+6281234567890")
+        order = place_order(shop, cart, contact, "pickup", codes=("HUGE",)).order
+    assert (order.subtotal, order.discount, order.total) == (100000, 100000, 0)
+
+
+@pytest.mark.parametrize("portal_plugins", [[voucher_plugin]])
+def test_a_code_refused_at_placement_places_nothing(portal_app, shop, only_voucher_plugin):
+    shoe = make_product(shop, price=100000, stock=5)
+    with portal_app.test_request_context():
+        cart = Cart(shop=shop, lines=[CartLine(product=shoe, quantity=1)])
+        contact = Contact(name="Siti", email="siti@example.test", phone="+6281234567890")
+        with pytest.raises(CheckoutError) as err:
+            place_order(shop, cart, contact, "pickup", codes=("OLD",))
+    assert err.value.field == "voucher_code" and str(err.value) == "This voucher has expired."
+    assert Order.select().count() == 0 and stock_of(shoe) == 5 and CLAIMS == []
+
+
+@pytest.mark.parametrize("portal_plugins", [[voucher_plugin]])
+def test_hook_portal_checkout_discounts_used(portal_app, shop, customer, only_voucher_plugin):
+    shoe = make_product(shop, price=200000, stock=5)
+    with portal_app.test_request_context():
+        cart = Cart(shop=shop, lines=[CartLine(product=shoe, quantity=1)])
+        contact = Contact(name="Siti", email="siti@example.test", phone="+6281234567890")
+        order = place_order(shop, cart, contact, "pickup", customer=customer, codes=("ten",)).order
+        assert CLAIMS == [(order.number, 20000, [("TEN", 20000)], customer.email)]
+        # A refused claim (the last use went to someone else) rolls everything back.
+        REFUSE_CLAIM.append("Sorry, that voucher has just run out.")
+        with pytest.raises(CheckoutError) as err:
+            place_order(shop, cart, contact, "pickup", customer=customer, codes=("ten",))
+    assert str(err.value) == "Sorry, that voucher has just run out."
+    assert Order.select().count() == 1 and stock_of(shoe) == 4
+    assert OrderEvent.select().count() == 1 and OrderItem.select().count() == 1

@@ -73,6 +73,8 @@ SIGNATURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
     "1.1": {
         "portal_account_nav_items": (("user",), False),
         "portal_checkout_delivery_options": (("shop", "cart", "destination"), False),
+        "portal_checkout_discounts": (("shop", "cart", "customer", "codes"), False),
+        "portal_checkout_discounts_used": (("shop", "order", "discounts", "customer"), False),
         "portal_customer_segments": (("shop",), False),
         "portal_order_timeline": (("shop", "order", "audience"), False),
         "portal_product_card_badges": (("shop", "products", "user"), False),

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from guestbook_kit import entry_data
+
 from plugins.guestbook.models import GuestbookEntry
 from portal.core.models import ShopModule, User
 
@@ -20,8 +22,6 @@ def names(page: str) -> list[str]:
     return re.findall(r"<strong>([^<]+)</strong>\s*(?:<span class=\"rating\"|<small)", page)
 
 
-def entry_data(**fields):
-    return {"gb-name": "Budi", "gb-message": "Sepatu pesanan saya pas sekali.", "gb-rating": "5", **fields}
 
 
 # ---------------------------------------------------------------------------
@@ -166,7 +166,8 @@ def test_held_for_approval_when_the_owner_asks(client, shop):
     response = client.post(INDEX, data=entry_data(), headers=HX)
     assert "will appear once the shop has approved it" in text(response)
     assert "hx-swap-oob" not in text(response)
-    assert GuestbookEntry.get().is_hidden is True
+    entry = GuestbookEntry.get()
+    assert entry.is_hidden is True and entry.is_pending is True
     assert "Budi" not in text(client.get(INDEX))
 
 

@@ -51,7 +51,7 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    init_db(app.config["DATABASE_URL"])
+    init_db(app.config["DATABASE_URL"], pool=app.config.get("DATABASE_POOL", False))
     _init_connection_handling(app)
 
     registry = PluginRegistry(app)

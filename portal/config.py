@@ -68,6 +68,8 @@ def from_env(env: dict | None = None, **overrides) -> dict:
         "DATABASE_URL": env.get("PORTAL_DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
         "REDIS_URL": redis_url,
         "MEDIA_DIR": env.get("PORTAL_MEDIA_DIR") or str(instance / "media"),
+        # Pooled connections for a served portal; tests build an app per test and use plain ones.
+        "DATABASE_POOL": env.get("PORTAL_DATABASE_POOL", "1") == "1",
         "BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_FROM": env.get("PORTAL_MAIL_FROM", "Portal <no-reply@portal.local>"),
         "SMTP_HOST": env.get("PORTAL_SMTP_HOST") or None,

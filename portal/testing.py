@@ -99,6 +99,8 @@ def make_test_app(database_url: str, instance_dir, plugins=(), use_entry_points=
         "SECRET_KEY": secrets.token_urlsafe(32),
         "JOBS_IMMEDIATE": True,
         "SERVER_NAME": None,
+        # An app per test: a pool per app would leave idle connections behind each one.
+        "DATABASE_POOL": False,
         # Full-cost scrypt makes every log-in in the suite take a third of a second.
         "PASSWORD_HASH_METHOD": "scrypt:2048:8:1",
     }

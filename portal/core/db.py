@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import peewee
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 db = peewee.DatabaseProxy()
 
@@ -48,19 +49,27 @@ class Model(peewee.Model):
         legacy_table_names = False
 
 
-def make_database(url: str) -> peewee.Database:
+# A served portal keeps its connections: opening one costs more than most queries
+# (SQLite also checkpoints its WAL when the last connection closes), so requests
+# borrow from a pool and hand back at teardown. Idle ones are recycled after 5 min.
+POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
+
+
+def make_database(url: str, pool: bool = False) -> peewee.Database:
     scheme = urlparse(url).scheme
     if scheme.startswith("sqlite"):
         # ``sqlite:///relative.db`` and ``sqlite:////abs/path.db``, as SQLAlchemy spells them.
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+        if pool and path != ":memory:":
+            return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
-        return connect(url)
+        return connect(url.replace(f"{scheme}://", f"{scheme}+pool://", 1), **POOL) if pool else connect(url)
     raise ValueError(f"Unsupported database URL scheme: {scheme!r}")
 
 
-def init_db(url: str) -> peewee.Database:
-    database = make_database(url)
+def init_db(url: str, pool: bool = False) -> peewee.Database:
+    database = make_database(url, pool=pool)
     db.initialize(database)
     return database
 

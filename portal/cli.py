@@ -23,11 +23,18 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=256, show_default=True, type=int,
+              help="Threads per worker; each open live-chat stream holds one (see plugins/chat/README.md).")
 @click.option("--worker/--no-worker", "with_worker", default=True, show_default=True,
               help="Also start the background job consumer.")
 def run(host, port, workers, threads, with_worker):
     """Serve the portal with gunicorn (threaded workers)."""
+    if workers > 1 and not os.environ.get("PORTAL_REDIS_URL"):
+        # Live chat fans messages out in process without Redis: every stream must be
+        # served by the process that takes the posts, so one worker (with many threads).
+        click.echo(f"PORTAL_REDIS_URL is not set: starting 1 worker with {threads} threads "
+                   f"instead of {workers} (live chat needs Redis to span processes).")
+        workers = 1
     consumer = None
     if with_worker:
         consumer = subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"])

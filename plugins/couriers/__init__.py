@@ -144,11 +144,12 @@ def _line(delivery, event, audience):
         link = delivery.service.tracking_url(delivery.waybill) if delivery.service_id else None
         link_label = _l("Track the parcel") if link else None
     elif event.action == models.DELIVERED:
-        label = _l("Delivered")
+        # Core's own "Delivered" line is right above: say who took the parcel.
         if not service and delivery.recipient_name and event.actor_id == delivery.rider_id:
-            note = str(_l("Received by %(name)s", name=delivery.recipient_name))
-        elif audience == "staff":
-            note = event.note
+            label = _l("Received by %(name)s", name=delivery.recipient_name)
+        else:
+            label = _l("Delivered")
+            note = event.note if audience == "staff" else ""
     elif event.action == models.BOOKED:
         label = CUSTOMER_LABELS[models.BOOKED] if audience == "customer" else _l("Rider booked: %(name)s", name=event.note)
     elif event.action in CUSTOMER_LABELS:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from plugins.guestbook import antispam
 from portal.forms import NoControlChars
@@ -67,7 +67,7 @@ class EntryForm(FlaskForm):
     shown = HiddenField()
     website = StringField(_l("Leave this field empty"))
 
-    #: How many links a message may hold (the shop's setting; the view sets it).
+    #: How many links a message may hold (``GUESTBOOK_MAX_LINKS``; the view sets it).
     max_links = DEFAULT_MAX_LINKS
 
     @property
@@ -84,7 +84,8 @@ class EntryForm(FlaskForm):
         if links > self.max_links:
             if self.max_links == 0:
                 raise ValidationError(_l("Links are not allowed in the guestbook. Please remove them."))
-            raise ValidationError(lazy_ngettext(
+            # Validation runs inside the request, so the visitor's language is known here.
+            raise ValidationError(ngettext(
                 "Please keep to at most %(num)d link in your message.",
                 "Please keep to at most %(num)d links in your message.", self.max_links))
 
@@ -104,12 +105,6 @@ class GuestbookSettingsForm(FlaskForm):
         _l("Hold new entries until I show them"),
         default=False,
         description=_l("New entries stay hidden until you or your staff press “Show”."),
-    )
-    max_links = IntegerField(
-        _l("Links allowed in one message"),
-        default=DEFAULT_MAX_LINKS,
-        validators=[InputRequired(), NumberRange(min=0, max=5)],
-        description=_l("Messages with more links are refused; spam usually carries many links."),
     )
 
 

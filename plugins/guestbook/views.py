@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -44,8 +45,9 @@ def _settings(shop) -> dict:
     return plugin_settings(shop, NAME)
 
 
-def _max_links(shop) -> int:
-    value = _settings(shop).get("max_links", DEFAULT_MAX_LINKS)
+def _max_links() -> int:
+    """How many links one message may hold: ``GUESTBOOK_MAX_LINKS`` in the app's config (default 1)."""
+    value = current_app.config.get("GUESTBOOK_MAX_LINKS", DEFAULT_MAX_LINKS)
     return value if isinstance(value, int) and value >= 0 else DEFAULT_MAX_LINKS
 
 
@@ -111,7 +113,7 @@ def _posted(shop, entry, notice: str):
 def post():
     shop = g.shop
     form = EntryForm(prefix=FORM_PREFIX)
-    form.max_links = _max_links(shop)
+    form.max_links = _max_links()
     held = bool(_settings(shop).get("require_approval"))
     accepted = (
         _("Thank you! Your message will appear once the shop has approved it.")

@@ -113,4 +113,4 @@ def portal_slot_customer_profile(shop, customer):
 def portal_register_demo_data(shop):
     from plugins.loyalty import demo
 
-    demo.load(shop)
+    return demo.load(shop)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, fn
@@ -56,6 +56,36 @@ def portal_register_blueprints():
 def portal_owner_nav_items(shop):
     low = stock.low_stock_count(shop)
     return [NavItem(_l("Materials"), url_for("suppliers.materials", shop_slug=shop.slug), badge=low or None, order=40)]
+
+
+@hookimpl
+def portal_slot_dashboard_cards(shop):
+    counts = dict(
+        (status, n) for status, n in models.PurchaseOrder.select(models.PurchaseOrder.status, fn.COUNT(models.PurchaseOrder.id))
+        .where(models.PurchaseOrder.shop == shop).group_by(models.PurchaseOrder.status).tuples()
+    )
+    return render_template("suppliers/_card.html", shop=shop, low=stock.low_stock_count(shop), counts=counts)
+
+
+@hookimpl
+def portal_slot_order_sidebar(shop, order):
+    """What production took for this order and the purchase orders serving it (team only)."""
+    pos = list(models.PurchaseOrder.select()
+               .join(models.PurchaseOrderLink, on=(models.PurchaseOrderLink.po == models.PurchaseOrder.id))
+               .where((models.PurchaseOrderLink.order == order) & (models.PurchaseOrder.shop == shop))
+               .order_by(models.PurchaseOrder.id))
+    used = (models.StockMovement.select(models.Material.name, models.Material.unit,
+                                        fn.SUM(models.StockMovement.quantity).alias("total"))
+            .join(models.Material, on=(models.StockMovement.material == models.Material.id))
+            .where(models.StockMovement.order == order)
+            .group_by(models.Material.name, models.Material.unit).order_by(models.Material.name).dicts())
+    used = [row for row in used if row["total"]]
+    needs = stock.order_needs(order) if not used else {}
+    if not pos and not used and not needs:
+        return None
+    names = {m.id: m for m in models.Material.select().where(models.Material.id.in_(list(needs)))} if needs else {}
+    return render_template("suppliers/_order_sidebar.html", shop=shop, order=order, pos=pos, used=used,
+                           needs=[(names[k], v) for k, v in sorted(needs.items()) if k in names])
 
 
 @hookimpl

@@ -83,11 +83,15 @@ class Jobs:
         pending = g.pop("_portal_deferred_jobs", [])
         if response.status_code >= 500:
             return response
-        for name, args, kwargs in pending:
-            try:
-                self.enqueue(name, *args, **kwargs)
-            except Exception:  # a queue outage must not turn a done order into an error page
-                log.exception("could not enqueue job %s", name)
+        # A job run in place (immediate mode) may defer more jobs — a plugin's job queueing
+        # a mail, say — while the request context is still up: flush those too.
+        while pending:
+            for name, args, kwargs in pending:
+                try:
+                    self.enqueue(name, *args, **kwargs)
+                except Exception:  # a queue outage must not turn a done order into an error page
+                    log.exception("could not enqueue job %s", name)
+            pending = g.pop("_portal_deferred_jobs", [])
         return response
 
     def _drop(self, exc):

@@ -154,6 +154,8 @@ def _refetch_on_change(form: CheckoutForm):
         "hx-indicator": "#delivery-spinner",
         # A newer keystroke's answer replaces a slower, older one.
         "hx-sync": "this:replace",
+        # Not "find ..." as inherited from the form: no ordering while the fees are re-priced.
+        "hx-disabled-elt": ".checkout-form button[type=submit]",
     }
     for name in DESTINATION_FIELDS:
         field = getattr(form, name)

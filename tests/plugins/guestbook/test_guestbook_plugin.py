@@ -43,7 +43,7 @@ def test_its_migration_made_the_table(portal_app):
 
 
 def test_settings_default_to_no_approval(portal_app, shop):
-    assert plugin_settings(shop, "guestbook") == {"require_approval": False, "max_links": 1}
+    assert plugin_settings(shop, "guestbook") == {"require_approval": False}
 
 
 def test_profile_shows_latest_five_visible_entries_link_and_form(client, shop, add_entries):
@@ -131,3 +131,22 @@ def test_back_office_menu_links_to_the_guestbook(owner_client, staff_client, sho
     assert f'<a href="{INDEX}">Guestbook <mark>2</mark></a>' in menu(owner_client)
     ShopModule.create(shop=shop, plugin="guestbook", enabled=True, settings={"require_approval": True})
     assert f'<a href="{INDEX}">Guestbook <mark>2</mark></a>' in menu(staff_client)
+
+
+def test_demo_data_is_believable_and_loaded_once(portal_app, client):
+    from plugins.guestbook import demo
+    from portal.testing import make_shop, make_user
+
+    make_user("owner@demo.test", "Pak Asep")
+    buyer = make_user("customer@demo.test", "Budi Santoso")
+    cibaduyut = make_shop("cibaduyut", name="Sepatu Kulit Cibaduyut")
+    batik = make_shop("laweyan")
+    first = demo.load(cibaduyut)
+    assert demo.load(cibaduyut) == first == {"guestbook entries": 12}
+    assert demo.load(batik) is None
+    rows = list(GuestbookEntry.select().where(GuestbookEntry.shop == cibaduyut))
+    assert sum(1 for r in rows if r.reply) >= 4
+    assert sum(1 for r in rows if r.is_pending) == 1 and sum(1 for r in rows if r.is_hidden) == 2
+    assert any(r.user_id == buyer.id for r in rows)
+    page = text(client.get("/s/cibaduyut/guestbook/", headers={"Accept-Language": "id"}))
+    assert "Balasan dari Sepatu Kulit Cibaduyut" in page and "JUAL FOLLOWER" not in page

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from guestbook_kit import entry_data
 
 from plugins.guestbook.models import GuestbookEntry

@@ -1,0 +1,117 @@
+"""In a real browser: the owner books the rider, the rider works the job on a 360 px phone,
+the customer follows it on the order's timeline; and checkout re-prices delivery as the address is typed."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from plugins.couriers import models as m
+from portal.core.orders import Order
+from portal.testing import TEST_PASSWORD
+from tests.core.orders_testkit import make_product
+from tests.plugins.couriers.kit import add_area, make_ready
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, base_url, email, next_path):
+    page.goto(f"{base_url}/login?next={next_path}")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}{next_path}")
+
+
+def set_marker(page):
+    page.evaluate("window.__marker = 1")
+
+
+def marker_survived(page) -> bool:
+    return page.evaluate("window.__marker") == 1
+
+
+@pytest.fixture
+def delivery_world(portal_app, shop, customer, enable_plugin):
+    from portal.core.models import User
+
+    enable_plugin(shop, "couriers")
+    User.update(name="Ujang Saepudin").where(User.email == "courier@shop.test").execute()
+    order = make_ready(portal_app, shop, customer=customer, name="Dewi Lestari", address="Jl. Cibaduyut Raya No. 21",
+                       city="Bandung", phone="+6281290001005")
+    return shop, order
+
+
+def test_owner_books_the_rider_who_delivers_on_a_phone(live_server, delivery_world, open_tab):
+    shop, order = delivery_world
+
+    # The owner books Ujang for the ready order from the "ready to ship" queue.
+    owner = open_tab("desktop", "couriers-owner")
+    page = owner.page
+    log_in(page, live_server.url, "owner@shop.test", f"/s/{shop.slug}/couriers/manage/")
+    owner.shot("1-queue")
+    set_marker(page)
+    page.locator(".couriers-run label", has_text=order.number).locator("input[type=checkbox]").check()
+    page.locator("#run-rider").select_option(label="Ujang Saepudin")
+    page.locator(".couriers-run button[type=submit]").click()
+    page.locator("#couriers-queue .flash", has_text="Ujang Saepudin has 1 new job").wait_for()
+    assert marker_survived(page), "booking reloaded the page"
+    owner.shot("2-booked")
+    assert m.Delivery.get().status == "booked"
+
+    # Ujang, on a 360 px phone, finds the job through the header link and works it in place.
+    rider = open_tab("mobile", "couriers-rider")
+    phone = rider.page
+    log_in(phone, live_server.url, "courier@shop.test", "/")
+    phone.locator("a", has_text="My deliveries").first.click()
+    phone.wait_for_url(f"{live_server.url}/courier/")
+    job = phone.locator(".couriers-job", has_text=order.number)
+    assert "Jl. Cibaduyut Raya No. 21" in job.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360, "the rider's page scrolls sideways"
+    rider.shot("1-job")
+    set_marker(phone)
+    job.locator("button", has_text="Accept").click()
+    phone.locator(".couriers-job .flash", has_text="Accepted").wait_for()
+    job.locator("button", has_text="Picked up").click()
+    phone.locator(".couriers-job .flash", has_text="Picked up").wait_for()
+    assert Order.get_by_id(order.id).status == "handed_over"
+    rider.shot("2-picked-up")
+    job.locator("input[name$=-recipient]").fill("Dewi Lestari")
+    job.locator("button", has_text="Mark delivered").click()
+    phone.locator(".couriers-job .flash", has_text="Delivered").wait_for()
+    assert marker_survived(phone), "the rider's steps reloaded the page"
+    assert Order.get_by_id(order.id).status == "delivered"
+    rider.shot("3-delivered")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The customer's timeline shows both steps, with their times.
+    customer = open_tab("mobile", "couriers-customer")
+    mine = customer.page
+    log_in(mine, live_server.url, "customer@example.test", f"/s/{shop.slug}/orders/{order.number}")
+    timeline = mine.locator("main").inner_text()
+    assert "Picked up by the rider" in timeline
+    assert "Received by Dewi Lestari" in timeline
+    assert re.search(r"Delivered\s+.*Received by Dewi Lestari", timeline, re.S)
+    customer.shot("1-timeline")
+    assert owner.errors == [] and rider.errors == [] and customer.errors == [], owner.errors + rider.errors + customer.errors
+
+
+def test_checkout_reprices_delivery_as_the_district_is_typed(live_server, shop, open_tab, enable_plugin):
+    enable_plugin(shop, "couriers")
+    add_area(shop, "Bojongloa Kidul", 10_000)
+    product = make_product(shop, "Pantofel Cibaduyut", price=450_000)
+    tab = open_tab("mobile", "couriers-checkout")
+    page = tab.page
+    base = f"{live_server.url}/s/{shop.slug}"
+    page.goto(f"{base}/p/{product.slug}")
+    with page.expect_response(lambda r: "/cart/add/" in r.url):
+        page.locator("form.buy-form button[type=submit]").first.click()
+    page.goto(f"{base}/checkout/")
+    assert "Own rider" not in page.locator("#delivery-options").inner_text()
+    set_marker(page)
+    page.locator("#district").press_sequentially("Bojongloa Kidul")  # real keystrokes: keyup re-fetches
+    page.locator("#delivery-options", has_text="Own rider (Bojongloa Kidul)").wait_for()
+    assert marker_survived(page), "re-pricing reloaded the page"
+    assert "Rp10.000" in page.locator("#delivery-options").inner_text()
+    tab.shot("1-rider-offered")
+    assert tab.errors == [], tab.errors

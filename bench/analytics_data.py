@@ -139,10 +139,12 @@ def generate(orders: int, customers: int, seed: int, replace: bool, log=print):
     first_order = _next_id(o.Order)
     order_rows, item_rows, event_rows, payment_rows = [], [], [], []
     picked = rng.choices(customer_ids, weights=weights, k=orders)
+    # More orders lately: a growing workshop. Sorted, so ids grow with time as in a real shop.
+    placed_at = sorted(start + dt.timedelta(days=730 * rng.random() ** 0.7, seconds=rng.randrange(86400))
+                       for _ in range(orders))
     for n in range(orders):
         oid = first_order + n
-        # More orders lately: a growing workshop.
-        created = start + dt.timedelta(days=730 * rng.random() ** 0.7, seconds=rng.randrange(86400))
+        created = placed_at[n]
         status = rng.choices(statuses, weights=status_weights)[0]
         if created > now - dt.timedelta(days=3) and status == "completed":
             status = "paid"

@@ -182,4 +182,6 @@ def portal_order_timeline(order, audience):
 
 @hookimpl
 def portal_order_after_transition(order, action, actor, role):
+    if action == "confirm" and order.payment_method == "cod":
+        svc.tell_cod_customer(order)
     svc.follow_order(order, action, role, actor)

@@ -20,7 +20,7 @@ from portal.core import orders as o
 from portal.core.db import atomic_write, utcnow
 from portal.core.mail import MailError, queue_mail
 from portal.core.models import Membership, User
-from portal.core.notifications import external_url
+from portal.core.notifications import customer_order_url, external_url
 
 NAME = "couriers"
 
@@ -305,6 +305,16 @@ def set_available(user, value: bool):
 # ---------------------------------------------------------------------------
 # keeping in step with changes the shop makes on core's order page
 # ---------------------------------------------------------------------------
+
+
+def tell_cod_customer(order):
+    """A confirmed cash-on-delivery order: no transfer is asked for, so say what happens instead."""
+    try:
+        queue_mail(order.email, _l("Order %(number)s confirmed: pay in cash on delivery", number=order.number),
+                   "couriers/cod_confirmed", lang=order.locale or "id", shop=order.shop, order=order,
+                   order_url=customer_order_url(order), whatsapp_url=None)
+    except MailError:
+        pass
 
 
 def follow_order(order, action: str, role: str, actor):

@@ -10,7 +10,7 @@ from portal.core import orders as o
 from portal.core.db import db
 from portal.core.models import Membership, User
 
-DEMO_SHOP = "sepatu-cibaduyut"
+# The shoe workshop: the shop whose demo courier is Ujang (its slug is "cibaduyut").
 RIDER_EMAIL = "courier@demo.test"
 OWNER_EMAIL = "owner@demo.test"
 
@@ -35,8 +35,14 @@ SERVICES = [
 ]
 
 
+def _ujang_rides_for(shop) -> bool:
+    rider = User.get_or_none(User.email == RIDER_EMAIL)
+    return rider is not None and Membership.select().where(
+        (Membership.shop == shop) & (Membership.user == rider) & (Membership.role == "courier")).exists()
+
+
 def load(shop) -> dict | None:
-    if shop.slug != DEMO_SHOP:
+    if not _ujang_rides_for(shop):
         return None
     with db.atomic():
         for place, fee in AREAS:
@@ -62,11 +68,8 @@ def _deliveries(shop, services):
     """Deliveries matching orders already handed over or delivered, and one job waiting for Ujang."""
     if m.Delivery.select().where(m.Delivery.shop == shop).exists():
         return
-    rider = User.get_or_none(User.email == RIDER_EMAIL)
+    rider = User.get(User.email == RIDER_EMAIL)
     owner = User.get_or_none(User.email == OWNER_EMAIL)
-    if rider is None or not Membership.select().where((Membership.shop == shop) & (Membership.user == rider)
-                                                       & (Membership.role == "courier")).exists():
-        return
     shipped = lambda status, n: list(o.Order.select().where(  # noqa: E731
         (o.Order.shop == shop) & (o.Order.status == status) & (o.Order.delivery_method != "pickup"))
         .order_by(o.Order.updated_at.desc()).limit(n))

@@ -162,7 +162,9 @@ def book_rider():
         single = Order.get_or_none((Order.shop == shop) & (Order.id == request.form.get("run-orders", type=int)))
     if not form.validate_on_submit():
         if single is not None:
-            return _order_panel_or_redirect(single, error=_("Choose an available rider."), run_form=form)
+            error = (_("This order cannot be booked now; please reload.") if form.orders.errors
+                     else _("Choose an available rider."))
+            return _order_panel_or_redirect(single, error=error, run_form=form)
         return _queue(422 if not wants_fragment() else 200, run_form=form,
                       error=_("Please correct the marked fields."))
     chosen = [o for o in ready if o.id in set(form.orders.data)]

@@ -186,7 +186,8 @@ def _start(campaign) -> bool:
             (m.LoyaltyCampaign.id == campaign.id) & (m.LoyaltyCampaign.status == m.SCHEDULED)).execute()
         if not claimed:
             return False
-        users = User.select().where(User.id.in_(audience_ids(campaign))) if audience_ids(campaign) else []
+        ids = audience_ids(campaign)
+        users = User.select().where(User.id.in_(ids)) if ids else []
         rows = [{"campaign": campaign.id, "customer": u.id, "email": u.email.lower(), "status": m.PENDING}
                 for u in users]
         if rows:

@@ -1,4 +1,4 @@
-"""The loyalty plugin's pages: back office under ``/s/<shop>/manage/loyalty``, customers' under ``/s/<shop>/loyalty``.
+"""The loyalty plugin's pages: back office under ``/s/<shop>/loyalty/manage``, customers' under ``/s/<shop>/loyalty``.
 
 One blueprint, so core's guard answers 404 on all of them for a shop that has the
 plugin switched off. Every object is looked up within the current shop: another
@@ -30,9 +30,9 @@ from portal.core.permissions import login_required, staff_required
 from portal.htmx import render_page, wants_fragment
 from portal.i18n import JAKARTA
 
-bp = Blueprint("loyalty", __name__, template_folder="templates", url_prefix="/s/<shop_slug>")
+bp = Blueprint("loyalty", __name__, template_folder="templates", url_prefix="/s/<shop_slug>/loyalty")
 
-M = "/manage/loyalty"
+M = "/manage"
 
 
 def _voucher_or_404(voucher_id: int) -> m.LoyaltyVoucher:
@@ -174,7 +174,7 @@ def points_customer(customer_id: int):
     return render_page("loyalty/points_customer.html", "loyalty/_points_panel.html", **context), status
 
 
-@bp.get("/loyalty/points")
+@bp.get("/points")
 @login_required
 def my_points():
     me = current_user._get_current_object()
@@ -310,7 +310,7 @@ def campaign_cancel(campaign_id: int):
 # ---------------------------------------------------------------------------
 
 
-@bp.route("/loyalty/unsubscribe/<token>", methods=["GET", "POST"])
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str):
     email = camp.read_token(g.shop, token)
     if email is None:

@@ -211,4 +211,5 @@ STATUS_LABELS = {
     o.EXPIRED: _l("expired"),
 }
 
-__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "actions_for", "TransitionError", "add_event", "allowed_actions", "status_label", "transition"]
+__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "TransitionError", "actions_for", "add_event", "allowed_actions",
+           "status_label", "transition"]

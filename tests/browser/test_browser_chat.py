@@ -142,8 +142,8 @@ def _wait_up(url, proc, seconds=30):
 def two_servers(portal_database_url, chat_on, tmp_path):
     redis_url = os.environ.get("PORTAL_TEST_REDIS_URL")
     if not portal_database_url.startswith("postgres") or not redis_url:
-        pytest.skip("needs PostgreSQL and Redis (PORTAL_TEST_DATABASE_URL and PORTAL_TEST_REDIS_URL): "
-                    "two processes cannot share the SQLite test database's fan-out")
+        pytest.skip("two server processes need a shared PostgreSQL and Redis: this test runs on the PostgreSQL "
+                    "pass (PORTAL_TEST_DATABASE_URL and PORTAL_TEST_REDIS_URL set)")
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": portal_database_url,

@@ -79,7 +79,7 @@ def test_owner_pages(portal_app, live_server, shop, customer, open_tab, viewport
                                  customer_ids=[customer.id], voucher_mode="personal")
     tab = open_tab(viewport, "loyalty-owner")
     page = tab.page
-    base = f"/s/{shop.slug}/manage/loyalty"
+    base = f"/s/{shop.slug}/loyalty/manage"
     log_in(page, live_server.url, "owner@shop.test", f"{base}/")
     tab.shot("1-vouchers")
     page.evaluate("window.__marker = 1")

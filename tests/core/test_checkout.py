@@ -564,3 +564,96 @@ def test_hook_portal_checkout_discounts_used(portal_app, shop, customer, only_vo
     assert str(err.value) == "Sorry, that voucher has just run out."
     assert Order.select().count() == 1 and stock_of(shoe) == 4
     assert OrderEvent.select().count() == 1 and OrderItem.select().count() == 1
+
+
+def test_discounts_migration_adds_the_column_to_an_older_database(portal_app, shop):
+    """0004_discounts gives an order table made before discounts existed its ``discounts`` column, once."""
+    from playhouse.migrate import migrate
+
+    from portal.core import migrations
+    from portal.core.db import db
+    from portal.core.models import Migration
+
+    shoe = make_product(shop, price=100000, stock=5)
+    with portal_app.test_request_context():
+        before = place(shop, [(shoe, 1)])
+    migrate(migrations.make_migrator().drop_column("order", "discounts"))
+    Migration.delete().where((Migration.app == "core") & (Migration.name == "0004_discounts")).execute()
+    assert "discounts" not in {c.name for c in db.get_columns("order")}
+
+    assert migrations.upgrade_app("core", migrations.core_migrations()) == ["0004_discounts"]
+    assert migrations.upgrade_app("core", migrations.core_migrations()) == []
+    assert "discounts" in {c.name for c in db.get_columns("order")}
+    old = Order.get_by_id(before.id)
+    assert (old.discount, old.discounts, old.total) == (0, [], 100000)
+
+
+# ---------------------------------------------------------------------------
+# the destination reaches the delivery plugins; cash on delivery (issue 7)
+# ---------------------------------------------------------------------------
+
+SEEN_DESTINATIONS: list = []
+
+
+def _zone_options(shop, cart, destination):
+    SEEN_DESTINATIONS.append((destination.city, destination.district, destination.postcode))
+    if destination.district.lower() == "coblong":
+        return [DeliveryOption("zone", "Zone rider", 12000),
+                DeliveryOption("zone-cod", "Zone rider, cash", 12000, cash_on_delivery=True)]
+    return []
+
+
+_zone_options.__name__ = "portal_checkout_delivery_options"
+zone_plugin = make_plugin("zone_plugin", _zone_options)
+
+
+@pytest.mark.parametrize("portal_plugins", [[zone_plugin]])
+def test_checkout_asks_the_plugins_for_the_typed_destination(client, shop):
+    SEEN_DESTINATIONS.clear()
+    add_to_cart(client, shop, make_product(shop, price=100000, stock=5), 1)
+    page = client.get(f"/s/{shop.slug}/checkout/", headers=EN).get_data(as_text=True)
+    assert "Zone rider" not in page
+    city = re.search(r'<input[^>]*id="city"[^>]*>', page).group(0)
+    assert 'hx-trigger="change, keyup changed delay:500ms"' in city and 'hx-select="#delivery-options"' in city
+    fragment = client.get(f"/s/{shop.slug}/checkout/", query_string={"city": "Bandung", "district": " Coblong ",
+                                                                     "postal_code": "40132"},
+                          headers={**EN, "HX-Request": "true"}).get_data(as_text=True)
+    assert "Zone rider" in fragment and 'id="delivery-options"' in fragment
+    assert ("Bandung", "Coblong", "40132") in SEEN_DESTINATIONS
+
+    # At placement the options are asked again for the posted destination, and the fee is theirs.
+    SEEN_DESTINATIONS.clear()
+    response = post_checkout(client, shop, delivery="zone", district="Coblong", city="Bandung", postal_code="40132",
+                             delivery_fee="1")
+    assert response.status_code == 303
+    order = Order.get()
+    assert (order.delivery_fee, order.total, order.district, order.payment_method) == (12000, 112000, "Coblong",
+                                                                                        "transfer")
+    assert ("Bandung", "Coblong", "40132") in SEEN_DESTINATIONS
+
+
+@pytest.mark.parametrize("portal_plugins", [[zone_plugin]])
+def test_an_option_not_offered_for_the_posted_destination_is_refused(client, shop):
+    add_to_cart(client, shop, make_product(shop, stock=5), 1)
+    response = post_checkout(client, shop, delivery="zone", district="Sukajadi", city="Bandung")
+    assert response.status_code == 422
+    assert Order.select().count() == 0
+
+
+@pytest.mark.parametrize("portal_plugins", [[zone_plugin]])
+def test_a_cash_on_delivery_option_makes_a_cod_order_that_skips_the_transfer(portal_app, shop):
+    from portal.core import order_flow, payments
+
+    shoe = make_product(shop, price=100000, stock=5)
+    with portal_app.test_request_context():
+        order = place(shop, [(shoe, 1)], delivery="zone-cod", district="Coblong")
+        assert order.payment_method == "cod"
+        order = payments.confirm_order(order, None, "owner")
+        assert (order.status, order.unique_code, order.amount_due) == ("confirmed", None, None)
+        with pytest.raises(order_flow.TransitionError):
+            payments.request_payment(order)
+        order = order_flow.transition(order, "start_production", role="owner")
+        assert order.status == "in_production"
+        transfer = place(shop, [(shoe, 1)], delivery="zone", district="Coblong")
+        transfer = payments.confirm_order(transfer, None, "owner")
+        assert (transfer.payment_method, transfer.status) == ("transfer", "awaiting_payment")

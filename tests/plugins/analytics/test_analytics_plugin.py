@@ -30,6 +30,10 @@ def test_its_migration_made_the_notes_table(portal_app):
     assert Migration.select().where((Migration.app == "analytics") & (Migration.name == "0001_initial")).exists()
     columns = {c.name for c in db.get_columns("analytics_customer_note")}
     assert {"shop_id", "customer_id", "author_id", "body", "created_at", "updated_by_id", "updated_at"} <= columns
+    # The covering indexes the figures read through (0002).
+    assert Migration.select().where((Migration.app == "analytics") & (Migration.name == "0002_covering_indexes")).exists()
+    assert "analytics_order_event_flow" in {i.name for i in db.get_indexes("order_event")}
+    assert "analytics_order_customer" in {i.name for i in db.get_indexes("order")}
 
 
 def test_hook_portal_customer_segments(portal_app, data, other_shop, disable_plugin):

@@ -184,3 +184,17 @@ def test_order_without_the_plugin_is_found_nowhere_else(portal_app, on, other_sh
                                      data={}, headers=EN)
     assert theirs.status_code == 404
     assert Order.get_by_id(ready_order.id).status == "ready"
+
+
+def test_the_customer_profile_lists_their_deliveries(portal_app, on, owner, rider, customer, other_customer,
+                                                     ready_order):
+    from plugins.couriers import deliveries
+
+    with portal_app.test_request_context(headers=EN):
+        deliveries.book_rider(on, [ready_order], rider, None)
+        registry = portal_app.extensions["portal"]
+        mine = dict(registry.call_isolated("portal_slot_customer_profile", on, shop=on, customer=customer, user=owner))
+        theirs = dict(registry.call_isolated("portal_slot_customer_profile", on, shop=on, customer=other_customer,
+                                             user=owner))
+    assert mine["couriers"].count("<section") == 1 and ready_order.number in mine["couriers"]
+    assert "couriers" not in theirs

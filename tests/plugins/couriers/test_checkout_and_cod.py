@@ -213,3 +213,19 @@ def test_migration_0003_adds_the_columns_to_an_older_database(portal_app):
     migrations._core_cash_on_delivery(db.obj, migrator)
     assert {"payment_method", "district"} <= {c.name for c in db.get_columns("order")}
     migrations._core_cash_on_delivery(db.obj, migrator)  # twice: nothing to add, no error
+
+
+def test_a_confirmed_cod_order_tells_the_customer_to_have_cash_ready(portal_app, priced, ctx):
+    from portal.core import payments
+    from portal.core.models import OutboxMail
+    from tests.core.orders_testkit import place
+
+    product = make_product(priced, "Boots", price=300_000)
+    order = place(priced, [(product, 1)], delivery=fees.RIDER_CODE, city="Bandung", district="Coblong",
+                  email="budi@example.test")
+    Order.update(payment_method="cod").where(Order.id == order.id).execute()
+    payments.confirm_order(fresh(order), None, "owner")
+    mail = OutboxMail.select().where(OutboxMail.to == "budi@example.test").order_by(OutboxMail.id.desc()).first()
+    assert "cash on delivery" in mail.subject
+    assert "Rp315.000" in mail.body_text and "nothing to transfer" in mail.body_text
+    assert order.number in mail.body_text

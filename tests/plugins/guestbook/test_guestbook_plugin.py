@@ -150,3 +150,15 @@ def test_demo_data_is_believable_and_loaded_once(portal_app, client):
     assert any(r.user_id == buyer.id for r in rows)
     page = text(client.get("/s/cibaduyut/guestbook/", headers={"Accept-Language": "id"}))
     assert "Balasan dari Sepatu Kulit Cibaduyut" in page and "JUAL FOLLOWER" not in page
+
+
+def test_the_second_migration_keeps_old_entries_and_runs_once(portal_app, shop, add_entries):
+    from plugins.guestbook import models
+    from portal.core.migrations import make_migrator
+
+    (old,) = add_entries(shop, 1, name="Before 0002", rating=4)
+    # Run again on a table that already has the columns (a database upgraded by hand, say): nothing changes.
+    with db.atomic():
+        models._replies_and_queue(db.obj, make_migrator())
+    row = GuestbookEntry.get_by_id(old.id)
+    assert (row.name, row.rating, row.is_pending, row.reply, row.replied_at) == ("Before 0002", 4, False, "", None)

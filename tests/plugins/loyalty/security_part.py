@@ -22,7 +22,7 @@ def build(app, w):
 
 
 def _m(path):
-    return lambda w: f"{sx(w)}/manage/loyalty{path}"
+    return lambda w: f"{sx(w)}/loyalty/manage{path}"
 
 
 def _team(path, wrong=()):
@@ -30,15 +30,15 @@ def _team(path, wrong=()):
 
 
 def _v(suffix=""):
-    return (lambda w: f"{sx(w)}/manage/loyalty/vouchers/{w.x.extra['voucher'].id}{suffix}",
-            (lambda w: f"{sx(w)}/manage/loyalty/vouchers/{w.y.extra['voucher'].id}{suffix}",
-             lambda w: f"{sx(w)}/manage/loyalty/vouchers/{MISSING_ID}{suffix}"))
+    return (lambda w: f"{sx(w)}/loyalty/manage/vouchers/{w.x.extra['voucher'].id}{suffix}",
+            (lambda w: f"{sx(w)}/loyalty/manage/vouchers/{w.y.extra['voucher'].id}{suffix}",
+             lambda w: f"{sx(w)}/loyalty/manage/vouchers/{MISSING_ID}{suffix}"))
 
 
 def _c(suffix=""):
-    return (lambda w: f"{sx(w)}/manage/loyalty/campaigns/{w.x.extra['campaign'].id}{suffix}",
-            (lambda w: f"{sx(w)}/manage/loyalty/campaigns/{w.y.extra['campaign'].id}{suffix}",
-             lambda w: f"{sx(w)}/manage/loyalty/campaigns/{MISSING_ID}{suffix}"))
+    return (lambda w: f"{sx(w)}/loyalty/manage/campaigns/{w.x.extra['campaign'].id}{suffix}",
+            (lambda w: f"{sx(w)}/loyalty/manage/campaigns/{w.y.extra['campaign'].id}{suffix}",
+             lambda w: f"{sx(w)}/loyalty/manage/campaigns/{MISSING_ID}{suffix}"))
 
 
 def _entry(pair):
@@ -54,9 +54,9 @@ MATRIX = {
     "loyalty.points_list": _team("/points"),
     # Customer A ordered from shop X; shop Y's owner never did (not X's customer); a missing id.
     "loyalty.points_customer": Entry(
-        "role", TEAM_X, lambda w: f"{sx(w)}/manage/loyalty/points/{w.users['customer_a'].id}",
-        wrong=(lambda w: f"{sx(w)}/manage/loyalty/points/{w.users['owner_y'].id}",
-               lambda w: f"{sx(w)}/manage/loyalty/points/{MISSING_ID}"), plugin=PLUGIN),
+        "role", TEAM_X, lambda w: f"{sx(w)}/loyalty/manage/points/{w.users['customer_a'].id}",
+        wrong=(lambda w: f"{sx(w)}/loyalty/manage/points/{w.users['owner_y'].id}",
+               lambda w: f"{sx(w)}/loyalty/manage/points/{MISSING_ID}"), plugin=PLUGIN),
     "loyalty.campaigns": _team("/campaigns"),
     "loyalty.campaign_new": _team("/campaigns/new"),
     "loyalty.campaign": _entry(_c()),

@@ -57,7 +57,7 @@ def test_personalisation_and_preview(owner_client, shop, buyers):
     view = camp.preview(c, a)
     assert view["subject"] == "Customer A, a gift"
     assert view["body"] == "Hello Customer A, thanks for the Boots Gunung! Your code: TERIMAKASIH. {unknown} stays."
-    page = owner_client.get(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}", headers=EN).get_data(as_text=True)
+    page = owner_client.get(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}", headers=EN).get_data(as_text=True)
     assert "Hello Customer A, thanks for the Boots Gunung!" in page and "2 recipients" in page
 
 
@@ -65,7 +65,7 @@ def test_scheduled_send_goes_through_the_queue_once(owner_client, shop, buyers, 
     a, b, _ = buyers
     c = new_campaign(shop, [a.id, b.id], voucher_mode="personal", personal_kind=m.PERCENT, personal_value=15,
                      personal_days=30)
-    url = f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}/schedule"
+    url = f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}/schedule"
     # 1 July 2030 09:00 in Jakarta is 02:00 UTC.
     done = owner_client.hx_post(url, data={"send_at": "2030-07-01T09:00"}, headers=EN)
     assert done.status_code == 200 and "Scheduled." in done.get_data(as_text=True)
@@ -99,12 +99,12 @@ def test_scheduled_send_goes_through_the_queue_once(owner_client, shop, buyers, 
 def test_send_now_defers_the_job_after_the_request(staff_client, shop, buyers):
     a, _b, _ = buyers
     c = new_campaign(shop, [a.id])
-    done = staff_client.hx_post(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}/schedule", data={"send_at": ""},
+    done = staff_client.hx_post(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}/schedule", data={"send_at": ""},
                                 headers=EN)
     assert done.status_code == 200
     assert [mail.to for mail in OutboxMail.select()] == [a.email]
     assert m.LoyaltyCampaign.get_by_id(c.id).status == "sent"
-    page = staff_client.get(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}", headers=EN).get_data(as_text=True)
+    page = staff_client.get(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}", headers=EN).get_data(as_text=True)
     assert "Report" in page
 
 
@@ -164,9 +164,9 @@ def test_report_counts_failed_addresses_and_bounces(shop, buyers, order_with):
 def test_segment_audience_from_another_plugin(owner_client, shop, buyers, disable_plugin):
     a, _b, stranger = buyers
     SEGMENT_IDS[:] = [a.id, stranger.id]
-    form_page = owner_client.get(f"/s/{shop.slug}/manage/loyalty/campaigns/new", headers=EN).get_data(as_text=True)
+    form_page = owner_client.get(f"/s/{shop.slug}/loyalty/manage/campaigns/new", headers=EN).get_data(as_text=True)
     assert "VIP testers (2)" in form_page
-    made = owner_client.post(f"/s/{shop.slug}/manage/loyalty/campaigns/new", data={
+    made = owner_client.post(f"/s/{shop.slug}/loyalty/manage/campaigns/new", data={
         "name": "Champions", "subject": "For you", "body": "Hi {name}", "audience": "segment:vip_testers",
         "voucher_mode": "none", "shared_voucher": "0", "personal_kind": "percent"}, headers=EN)
     assert made.status_code == 303, made.get_data(as_text=True)
@@ -174,13 +174,13 @@ def test_segment_audience_from_another_plugin(owner_client, shop, buyers, disabl
     assert camp.audience_ids(c) == [a.id]  # the stranger never ordered here
     disable_plugin(shop, "segments_plugin")
     assert camp.audience_ids(c) == [] and "VIP testers" not in owner_client.get(
-        f"/s/{shop.slug}/manage/loyalty/campaigns/new", headers=EN).get_data(as_text=True)
+        f"/s/{shop.slug}/loyalty/manage/campaigns/new", headers=EN).get_data(as_text=True)
 
 
 def test_test_send_goes_to_the_person_asking(owner_client, shop, buyers):
     a, _, _ = buyers
     c = new_campaign(shop, [a.id])
-    done = owner_client.hx_post(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}/test", data={}, headers=EN)
+    done = owner_client.hx_post(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}/test", data={}, headers=EN)
     assert done.status_code == 200 and "A test copy was sent to owner@shop.test" in done.get_data(as_text=True)
     [mail] = OutboxMail.select()
     assert mail.to == "owner@shop.test" and mail.subject == "[TEST] Customer A, a gift"
@@ -205,9 +205,9 @@ def test_hostile_campaign_text_is_inert_in_the_preview(owner_client, shop, buyer
     a.save()
     c = new_campaign(shop, [a.id], body="\n".join(HOSTILE_TEXTS) + "{name}" + "x" * 4000,
                      subject='<script>alert("s")</script>{name}')
-    page = owner_client.get(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}", headers=EN).get_data(as_text=True)
+    page = owner_client.get(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}", headers=EN).get_data(as_text=True)
     assert_inert(page, "campaign page")
     assert "&lt;script&gt;" in page
-    fragment = owner_client.hx_post(f"/s/{shop.slug}/manage/loyalty/campaigns/{c.id}/test", data={},
+    fragment = owner_client.hx_post(f"/s/{shop.slug}/loyalty/manage/campaigns/{c.id}/test", data={},
                                     headers=EN).get_data(as_text=True)
     assert_inert(fragment, "campaign fragment")

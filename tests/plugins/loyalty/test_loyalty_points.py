@@ -139,7 +139,7 @@ def test_my_points_page_shows_only_my_history(portal_app, shop, customer, other_
 
 def test_staff_see_and_adjust_history(staff_client, shop, customer, order_with):
     order_with(customer=customer)
-    url = f"/s/{shop.slug}/manage/loyalty/points/{customer.id}"
+    url = f"/s/{shop.slug}/loyalty/manage/points/{customer.id}"
     assert staff_client.get(url, headers=EN).status_code == 200
     done = staff_client.hx_post(url, data={"points": "25", "note": "Sorry for the delay"}, headers=EN)
     assert done.status_code == 200 and "Points adjusted." in done.get_data(as_text=True)
@@ -148,11 +148,11 @@ def test_staff_see_and_adjust_history(staff_client, shop, customer, order_with):
     entry = m.LoyaltyPointEntry.get()
     assert (entry.kind, entry.points, entry.note, entry.by.email) == ("adjusted", 25, "Sorry for the delay",
                                                                       "staff@shop.test")
-    listing = staff_client.get(f"/s/{shop.slug}/manage/loyalty/points", headers=EN).get_data(as_text=True)
+    listing = staff_client.get(f"/s/{shop.slug}/loyalty/manage/points", headers=EN).get_data(as_text=True)
     assert customer.name in listing
     # A user who never ordered here is not this shop's customer.
     stranger = User.create(email="stranger@example.test", name="Stranger", password_hash="x")
-    assert staff_client.get(f"/s/{shop.slug}/manage/loyalty/points/{stranger.id}").status_code == 404
+    assert staff_client.get(f"/s/{shop.slug}/loyalty/manage/points/{stranger.id}").status_code == 404
 
 
 def test_customer_profile_slot(portal_app, shop, customer, order_with):

@@ -23,14 +23,14 @@ def objects(shop, customer, order_with):
 
 
 def manage_urls(shop, o):
-    base = f"/s/{shop.slug}/manage/loyalty"
+    base = f"/s/{shop.slug}/loyalty/manage"
     return [f"{base}/", f"{base}/vouchers/new", f"{base}/vouchers/{o['voucher'].id}", f"{base}/points",
             f"{base}/points/{o['customer'].id}", f"{base}/campaigns", f"{base}/campaigns/new",
             f"{base}/campaigns/{o['campaign'].id}"]
 
 
 def manage_posts(shop, o):
-    base = f"/s/{shop.slug}/manage/loyalty"
+    base = f"/s/{shop.slug}/loyalty/manage"
     return [f"{base}/vouchers/new", f"{base}/vouchers/{o['voucher'].id}", f"{base}/vouchers/{o['voucher'].id}/toggle",
             f"{base}/points/{o['customer'].id}", f"{base}/campaigns/new", f"{base}/campaigns/{o['campaign'].id}",
             f"{base}/campaigns/{o['campaign'].id}/test", f"{base}/campaigns/{o['campaign'].id}/schedule",
@@ -67,7 +67,7 @@ def test_anonymous_is_sent_to_log_in(client, shop, objects):
 def test_other_shops_objects_are_not_found(owner_client, other_shop, shop, objects, other_customer):
     theirs_v = rewards.create_voucher(other_shop, "THEIRS", m.FIXED, 1000)
     theirs_c = m.LoyaltyCampaign.create(shop=other_shop, name="T", subject="T", body="T")
-    base = f"/s/{shop.slug}/manage/loyalty"
+    base = f"/s/{shop.slug}/loyalty/manage"
     for url in (f"{base}/vouchers/{theirs_v.id}", f"{base}/campaigns/{theirs_c.id}",
                 f"{base}/points/{other_customer.id}", f"{base}/vouchers/987654"):
         assert owner_client.get(url).status_code == 404, url
@@ -76,7 +76,7 @@ def test_other_shops_objects_are_not_found(owner_client, other_shop, shop, objec
 
 
 def test_create_edit_and_switch_a_voucher(staff_client, shop):
-    base = f"/s/{shop.slug}/manage/loyalty"
+    base = f"/s/{shop.slug}/loyalty/manage"
     made = staff_client.post(f"{base}/vouchers/new", data={
         "code": " lebaran10 ", "kind": "percent", "value": "10", "min_order": "300000", "starts_on": "2026-03-01",
         "ends_on": "2026-04-30", "max_uses": "100", "per_customer": "1", "is_active": "y"}, headers=EN)
@@ -114,7 +114,7 @@ def test_create_edit_and_switch_a_voucher(staff_client, shop):
 
 def test_nav_links_for_team_and_customers(owner_client, customer_client, client, shop, objects):
     back_office = owner_client.get(f"/s/{shop.slug}/manage/", headers=EN).get_data(as_text=True)
-    assert back_office.count(f'href="/s/{shop.slug}/manage/loyalty/"') >= 1
+    assert back_office.count(f'href="/s/{shop.slug}/loyalty/manage/"') >= 1
     storefront = customer_client.get(f"/s/{shop.slug}/", headers=EN).get_data(as_text=True)
     assert storefront.count(f'href="/s/{shop.slug}/loyalty/points"') == 1
     assert f"/s/{shop.slug}/loyalty/points" not in client.get(f"/s/{shop.slug}/", headers=EN).get_data(as_text=True)
@@ -138,7 +138,7 @@ def test_switched_off_hides_everything_and_keeps_the_data(owner_client, customer
         as_text=True)
 
     enable_plugin(shop, "loyalty")
-    assert owner_client.get(f"/s/{shop.slug}/manage/loyalty/", headers=EN).status_code == 200
+    assert owner_client.get(f"/s/{shop.slug}/loyalty/manage/", headers=EN).status_code == 200
     assert rewards.balance(shop, objects["customer"]) == 40 and m.LoyaltyCampaign.select().count() == 1
     add_to_cart(client, shop, product, 1)
     page = client.get(f"/s/{shop.slug}/checkout/", headers=EN).get_data(as_text=True)
@@ -154,11 +154,11 @@ def test_hostile_text_is_inert(owner_client, customer_client, client, shop, obje
     v = objects["voucher"]
     m.LoyaltyVoucher.update(note='<script>alert("n")</script>').where(m.LoyaltyVoucher.id == v.id).execute()
     pages = {
-        "history (staff)": owner_client.get(f"/s/{shop.slug}/manage/loyalty/points/{customer.id}", headers=EN),
-        "history fragment": owner_client.hx_get(f"/s/{shop.slug}/manage/loyalty/points/{customer.id}", headers=EN),
+        "history (staff)": owner_client.get(f"/s/{shop.slug}/loyalty/manage/points/{customer.id}", headers=EN),
+        "history fragment": owner_client.hx_get(f"/s/{shop.slug}/loyalty/manage/points/{customer.id}", headers=EN),
         "my points": customer_client.get(f"/s/{shop.slug}/loyalty/points", headers=EN),
-        "vouchers": owner_client.get(f"/s/{shop.slug}/manage/loyalty/", headers=EN),
-        "voucher": owner_client.get(f"/s/{shop.slug}/manage/loyalty/vouchers/{v.id}", headers=EN),
+        "vouchers": owner_client.get(f"/s/{shop.slug}/loyalty/manage/", headers=EN),
+        "voucher": owner_client.get(f"/s/{shop.slug}/loyalty/manage/vouchers/{v.id}", headers=EN),
     }
     for where, response in pages.items():
         assert response.status_code == 200, where

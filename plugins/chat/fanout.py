@@ -72,6 +72,7 @@ class LocalBroker:
     def __init__(self):
         self._lock = threading.Lock()
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
+        self._seen: dict[str, float] = {}
 
     def publish(self, channel: str, event: dict):
         with self._lock:
@@ -98,6 +99,15 @@ class LocalBroker:
     def listeners(self, channel: str) -> int:
         with self._lock:
             return len(self._subs.get(channel, ()))
+
+    def mark_seen(self, key: str, seconds: int):
+        """Remember for ``seconds`` that ``key`` was seen (kept out of the database: GETs write nothing)."""
+        with self._lock:
+            self._seen[key] = time.monotonic() + seconds
+
+    def recently_seen(self, key: str) -> bool:
+        with self._lock:
+            return self._seen.get(key, 0) > time.monotonic()
 
     def close(self):
         pass
@@ -162,6 +172,18 @@ class RedisBroker(LocalBroker):
             return int(count)
         except Exception:
             return super().listeners(channel)
+
+    def mark_seen(self, key: str, seconds: int):
+        try:
+            self.redis.set(f"chat:seen:{key}", "1", ex=seconds)
+        except Exception:
+            super().mark_seen(key, seconds)
+
+    def recently_seen(self, key: str) -> bool:
+        try:
+            return bool(self.redis.exists(f"chat:seen:{key}"))
+        except Exception:
+            return super().recently_seen(key)
 
     def _listen(self):
         while not self._closed and not STOPPING.is_set():

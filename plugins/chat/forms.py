@@ -45,6 +45,8 @@ def _body_field():
 
 class MessageForm(FlaskForm):
     body = _body_field()
+    # The signed link from an order page (empty elsewhere).
+    order_ref = HiddenField()
 
 
 class StartForm(FlaskForm):

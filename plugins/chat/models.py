@@ -34,8 +34,6 @@ class ChatConversation(Model):
     # Unread for the team (customer messages) and for the customer (team replies).
     unread_staff = pw.IntegerField(default=0)
     unread_customer = pw.IntegerField(default=0)
-    # Last time the customer's widget asked for news: "is the customer here?"
-    customer_seen_at = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     last_message_at = pw.DateTimeField(default=utcnow)
 
@@ -238,20 +236,24 @@ def add_message(conversation, sender: str, body: str, author=None, author_name: 
     return message
 
 
+def link_order(conversation, order, note: str):
+    """Link the conversation to ``order`` and say so in the thread, in one transaction."""
+    with atomic_write():
+        ChatConversation.update(order=order).where(ChatConversation.id == conversation.id).execute()
+        ChatMessage.create(conversation=conversation, sender=SYSTEM, author_name="", body=note)
+    conversation.order = order
+
+
 def mark_read_by_team(conversation):
     ChatConversation.update(unread_staff=0).where(
         (ChatConversation.id == conversation.id) & (ChatConversation.unread_staff > 0)).execute()
     conversation.unread_staff = 0
 
 
-def customer_seen(conversation, read: bool = True):
-    """The customer's widget showed the conversation (so it is read, and the customer is here)."""
-    changes = {ChatConversation.customer_seen_at: utcnow()}
-    if read:
-        changes[ChatConversation.unread_customer] = 0
-    ChatConversation.update(changes).where(ChatConversation.id == conversation.id).execute()
-    if read:
-        conversation.unread_customer = 0
+def mark_read_by_customer(conversation):
+    ChatConversation.update(unread_customer=0).where(
+        (ChatConversation.id == conversation.id) & (ChatConversation.unread_customer > 0)).execute()
+    conversation.unread_customer = 0
 
 
 def set_status(conversation, status: str):

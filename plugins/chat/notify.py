@@ -5,7 +5,6 @@ a message that was rolled back.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from flask import current_app
@@ -22,7 +21,7 @@ log = logging.getLogger(__name__)
 
 NAME = "chat"
 # A customer whose widget asked for news this recently is still reading.
-SEEN_WINDOW = dt.timedelta(seconds=45)
+SEEN_SECONDS = 45
 
 
 def conversation_channel(conversation_id: int) -> str:
@@ -61,15 +60,23 @@ def inbox_changed(shop, conversation):
     _publish(shop_channel(shop.id), {"type": "inbox", "conv": conversation.id})
 
 
+def customer_seen(conversation):
+    """The customer's widget asked for news just now (kept in the broker, not the database)."""
+    try:
+        broker_for(current_app._get_current_object()).mark_seen(f"conv:{conversation.id}", SEEN_SECONDS)
+    except Exception:
+        log.exception("chat: could not mark the customer seen")
+
+
 def customer_is_here(conversation) -> bool:
     """A stream of the customer's is open (in any process), or their widget polled just now."""
     try:
-        if broker_for(current_app._get_current_object()).listeners(conversation_channel(conversation.id)):
-            return True
+        broker = broker_for(current_app._get_current_object())
+        return bool(broker.listeners(conversation_channel(conversation.id))
+                    or broker.recently_seen(f"conv:{conversation.id}"))
     except Exception:
-        log.exception("chat: could not count listeners")
-    fresh = models.ChatConversation.get_by_id(conversation.id).customer_seen_at
-    return bool(fresh and utcnow() - fresh < SEEN_WINDOW)
+        log.exception("chat: could not tell whether the customer is here")
+        return False
 
 
 def email_reply_if_away(shop, conversation, message) -> bool:

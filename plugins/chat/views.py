@@ -172,9 +172,10 @@ def _panel_context(conversation=None, form=None, notice=None, order=None):
     if conversation is not None:
         messages = models.history(conversation)
         after = messages[-1].id if messages else 0
-        models.customer_seen(conversation)
+        chat_notify.customer_seen(conversation)
         if form is None:
-            form = MessageForm(prefix=PREFIX, formdata=None)
+            form = MessageForm(prefix=PREFIX, formdata=None,
+                               data={"order_ref": order_link_token(order)} if order is not None else None)
     elif form is None:
         form = _start_form(None, order=order, offline=offline)
     return dict(shop=shop, conversation=conversation, messages=messages, after=after, form=form,
@@ -185,18 +186,10 @@ def _panel_context(conversation=None, form=None, notice=None, order=None):
 @bp.get("/")
 def panel():
     """The open widget (a page of its own without JavaScript)."""
+    # Asked from an order page: the next message links the conversation to that order.
     order = _order_from(request.args.get("order"))
     conversation = current_conversation()
-    notice = None
-    if conversation is not None and order is not None and conversation.order_id != order.id:
-        # Asked from an order page: the team sees that order beside the chat from now on.
-        conversation.order = order
-        conversation.save(only=[models.ChatConversation.order])
-        models.add_message(conversation, models.SYSTEM, _("About order %(number)s", number=order.number),
-                           author_name="")
-        notice = _("The shop will see order %(number)s beside this chat.", number=order.number)
-    response = render_page("chat/panel.html", "chat/_panel.html",
-                           **_panel_context(conversation, notice=notice, order=order))
+    response = render_page("chat/panel.html", "chat/_panel.html", **_panel_context(conversation, order=order))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -224,9 +217,14 @@ def send():
     form = MessageForm(prefix=PREFIX)
     if not form.validate_on_submit():
         return _form_again(form, conversation)
+    order = _order_from(form.order_ref.data)
+    if order is not None and conversation.order_id != order.id:
+        # From an order page: the team sees that order beside the chat from now on.
+        models.link_order(conversation, order, _("About order %(number)s", number=order.number))
     message = models.add_message(conversation, models.CUSTOMER, form.body.data, author=user,
                                  author_name=conversation.name)
-    models.customer_seen(conversation)
+    models.mark_read_by_customer(conversation)
+    chat_notify.customer_seen(conversation)
     chat_notify.published(shop, conversation, message)
     if not wants_fragment():
         return redirect(url_for("chat.panel"), code=303)
@@ -269,7 +267,7 @@ def _start(shop, user):
         if offline:
             models.add_message(conversation, models.SYSTEM,
                                _("Nobody is available right now; we will answer by e-mail."), author_name="")
-    models.customer_seen(conversation)
+    chat_notify.customer_seen(conversation)
     chat_notify.published(shop, conversation, message, new=True, offline=offline)
     g.pop(f"_chat_conv_{shop.id}", None)
     if wants_fragment():
@@ -294,12 +292,25 @@ def messages():
         abort(404)
     since = request.args.get("since", 0, type=int) or 0
     last = models.last_message_id(conversation)
-    models.customer_seen(conversation, read=last > since)
+    chat_notify.customer_seen(conversation)
     if last <= since:
         return Response(status=204)
     return render_template("chat/_log_update.html", shop=g.shop, conversation=conversation,
                            messages=models.history(conversation), after=last, viewer="customer",
                            poll_url=url_for("chat.messages"), log_id="chat-log", poller_id="chat-poller")
+
+
+@bp.post("/read")
+def read():
+    """The widget showed the conversation: the team's replies are read (posted by the page, never a GET)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    conversation = current_conversation()
+    if conversation is None:
+        abort(404)
+    models.mark_read_by_customer(conversation)
+    chat_notify.customer_seen(conversation)
+    return Response(status=204)
 
 
 @bp.errorhandler(429)
@@ -428,7 +439,6 @@ def stream():
         return _unavailable()
     after = _last_event_id()
     shop = g.shop
-    models.customer_seen(conversation, read=False)
 
     def replay():
         if not after:
@@ -439,8 +449,6 @@ def stream():
     def render_event(event):
         if event.get("type") != "message" or event.get("sender") == models.CUSTOMER:
             return []
-        # Shown in the open widget: read, and the customer is here.
-        models.customer_seen(conversation)
         return [("message", _render_message(_as_message(event), "customer", shop), event["id"])]
 
     return _counted(_stream([chat_notify.conversation_channel(conversation.id)], render_event, replay))
@@ -515,7 +523,6 @@ def _conversation_or_404(conversation_id: int):
 
 def _conversation_context(conversation, reply_form=None, notice=None):
     shop = g.shop
-    models.mark_read_by_team(conversation)
     messages = models.history(conversation)
     orders = []
     if conversation.customer_id:
@@ -658,6 +665,17 @@ def away():
     return _presence(False)
 
 
+@bp.post("/manage/<int:conversation_id>/read")
+@staff_required
+def team_read(conversation_id: int):
+    """The conversation was shown to a team member: its customer messages are read."""
+    conv = _conversation_or_404(conversation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    models.mark_read_by_team(conv)
+    return Response(status=204)
+
+
 @bp.get("/manage/<int:conversation_id>/messages")
 @staff_required
 def staff_messages(conversation_id: int):
@@ -667,7 +685,6 @@ def staff_messages(conversation_id: int):
     last = models.last_message_id(conv)
     if last <= since:
         return Response(status=204)
-    models.mark_read_by_team(conv)
     return render_template("chat/_log_update.html", shop=g.shop, conversation=conv,
                            messages=models.history(conv), after=last, viewer="staff",
                            poll_url=url_for("chat.staff_messages", conversation_id=conv.id),
@@ -697,9 +714,6 @@ def inbox_stream():
         if event.get("type") == "message" and not (event.get("sender") == models.STAFF
                                                    and event.get("author_id") == me):
             out.append((f"msg-{event['conv']}", _render_message(_as_message(event), "staff", shop), event["id"]))
-            if conv is not None and event["conv"] == conv.id:
-                # The conversation is open on this screen: it has been read.
-                models.mark_read_by_team(conv)
         return out
 
     return _counted(_stream([chat_notify.shop_channel(shop.id)], render_event, replay))

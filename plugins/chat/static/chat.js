@@ -43,6 +43,14 @@
     document.querySelectorAll('.chat-live[data-chat-mode="poll"], .chat-live[data-chat-mode="poll-only"]').forEach(poll);
   }, 3000);
 
+  // What a poll brought in has been seen: mark the conversation read (a POST).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var elt = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-chat-poller]")) { return; }
+    var area = live(elt) || elt.parentElement;
+    if (area) { area.querySelectorAll("[data-chat-read]").forEach(function (m) { htmx.trigger(m, "chat-read"); }); }
+  });
+
   // Keep the newest message in view.
   function toBottom() {
     document.querySelectorAll(".chat-log").forEach(function (log) { log.scrollTop = log.scrollHeight; });

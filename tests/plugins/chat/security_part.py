@@ -43,6 +43,8 @@ MATRIX = {
     "chat.launcher": Entry("public", EVERYONE, lambda w: f"{sx(w)}/chat/launcher", plugin=PLUGIN),
     "chat.stream": Entry("public", EVERYONE, lambda w: f"{sx(w)}/chat/stream", plugin=PLUGIN),
     "chat.static": Entry("public", EVERYONE, lambda w: f"{sx(w)}/chat/static/chat.js", plugin=PLUGIN),
+    "chat.read": Entry("hidden", CUSTOMER_A, lambda w: f"{sx(w)}/chat/read", plugin=PLUGIN),
+    "chat.team_read": _team("/read"),
     "chat.messages": Entry("hidden", CUSTOMER_A, lambda w: f"{sx(w)}/chat/messages?since=0", plugin=PLUGIN),
     "chat.inbox": Entry("role", TEAM_X, lambda w: f"{sx(w)}/chat/manage/", plugin=PLUGIN),
     "chat.inbox_stream": Entry("role", TEAM_X, lambda w: f"{sx(w)}/chat/manage/stream", plugin=PLUGIN),
@@ -63,4 +65,4 @@ FORMS = {
     "manage.save_settings": ("owner_x", _form(F, "ChatSettingsForm", prefix="settings-chat")),
 }
 
-CSRF_ONLY = {"chat.close", "chat.reopen", "chat.available", "chat.away"}
+CSRF_ONLY = {"chat.close", "chat.reopen", "chat.available", "chat.away", "chat.read", "chat.team_read"}

@@ -119,7 +119,10 @@ def test_enabled_plugin_shows_exactly_one_widget_and_a_nav_badge(client, owner_c
     assert page.count('id="chat-widget"') == 1 and page.count("htmx-ext-sse-2.2.4/sse.min") == 1
     dashboard = text(owner_client.get("/s/workshop/manage/", headers=EN))
     assert "/s/workshop/chat/manage/" in dashboard and "<mark>1</mark>" in dashboard
-    owner_client.get(f"{INBOX}{conv.id}")  # reading clears the badge
+    page = text(owner_client.get(f"{INBOX}{conv.id}"))
+    assert models.unread_for_team(conv.shop) == 1  # a GET changes nothing
+    assert f'hx-post="/s/workshop/chat/manage/{conv.id}/read"' in page
+    assert owner_client.post(f"{INBOX}{conv.id}/read", headers=HX).status_code == 204  # the page says "shown"
     assert models.unread_for_team(conv.shop) == 0
 
 
@@ -205,7 +208,10 @@ def test_offline_widget_asks_for_email_and_replies_go_by_mail(client, owner_clie
     # (in each member's language: Indonesian here, as they have none set)
     team_mail = {m.to for m in OutboxMail.select() if "/s/workshop/chat/manage/" in m.body_text}
     assert team_mail == {"owner@shop.test", "staff@shop.test"}
-    ChatConversation.update(customer_seen_at=None).where(ChatConversation.id == conv.id).execute()
+    # The customer has left (their widget has not asked for news since).
+    from plugins.chat.fanout import broker_for
+
+    broker_for(owner_client.application)._seen.clear()
     reply(owner_client, conv.id, "Ukuran 42 tersedia.")
     [mail] = OutboxMail.select().where(OutboxMail.to == "budi@example.test")
     assert "Ukuran 42 tersedia." in mail.body_text and "/s/workshop/chat/" in mail.body_text

@@ -181,7 +181,15 @@ def test_stream_capacity_answers_503_so_the_widget_polls(portal_app, client, cha
         views._OPEN_STREAMS["n"] = 0
 
 
-def test_a_reply_seen_on_the_stream_is_read(portal_app, client, owner_client, chat_shop):
+def test_the_widget_marks_replies_read_with_a_post(portal_app, client, owner_client, customer_client, chat_shop):
     conv, customer_out, _ = _round_trip(portal_app, client, owner_client)
     assert "silakan" in customer_out["body"]
+    reply(owner_client, conv.id, "Satu lagi")
+    panel = text(client.get("/s/workshop/chat/", headers=HX))
+    client.get("/s/workshop/chat/messages?since=0", headers=HX)
+    assert ChatConversation.get_by_id(conv.id).unread_customer == 1  # GETs write nothing
+    assert 'hx-post="/s/workshop/chat/read"' in panel and 'hx-trigger="load, sse:message, chat-read"' in panel
+    assert customer_client.post("/s/workshop/chat/read", headers=HX).status_code == 404  # not theirs
+    assert ChatConversation.get_by_id(conv.id).unread_customer == 1
+    assert client.post("/s/workshop/chat/read", headers=HX).status_code == 204
     assert ChatConversation.get_by_id(conv.id).unread_customer == 0

@@ -226,6 +226,7 @@ def test_a_confirmed_cod_order_tells_the_customer_to_have_cash_ready(portal_app,
     Order.update(payment_method="cod").where(Order.id == order.id).execute()
     payments.confirm_order(fresh(order), None, "owner")
     mail = OutboxMail.select().where(OutboxMail.to == "budi@example.test").order_by(OutboxMail.id.desc()).first()
-    assert "cash on delivery" in mail.subject
-    assert "Rp315.000" in mail.body_text and "nothing to transfer" in mail.body_text
+    # In the order's language (Indonesian here), as core's order mails are.
+    assert "bayar tunai" in mail.subject
+    assert "Rp315.000" in mail.body_text and "tidak perlu transfer" in mail.body_text
     assert order.number in mail.body_text

@@ -298,7 +298,7 @@ def test_query_budget_does_not_grow_with_orders(owner_client, data, query_counte
         assert owner_client.get(BASE + path, headers=EN).status_code == 200
     assert big.count == small.count, big.statements
     # About 15 of these are the layout's (user, shop, switches, every plugin's menu badge); the dashboard's own
-    # figures are 9 queries: series, previous totals, products, categories, funnel, three medians, cities.
+    # figures are 6 queries: series, previous totals, products, categories, funnel with the three medians, cities.
     assert big.count <= 40, big.statements
 
 

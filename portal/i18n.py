@@ -6,11 +6,13 @@ the choice is then kept in the session (and on the account when logged in).
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import support
 from flask import g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime
+from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for convenience)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_login import current_user
@@ -34,12 +36,31 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
 
 
+class _CorePluralDomain(Domain):
+    """Core's catalogue merged with the plugins', keeping core's plural rule.
+
+    Flask-Babel takes the plural rule of the *last* folder it merges; a plugin
+    with no Indonesian catalogue contributes gettext's English rule, and then
+    every Indonesian plural (one form) would come out in English for n != 1.
+    """
+
+    def get_translations(self):
+        translations = super().get_translations()
+        if isinstance(translations, support.Translations) and not getattr(translations, "_portal_plural", False):
+            core = support.Translations.load(self.translation_directories[0], [get_locale()], "messages")
+            if isinstance(core, gettext.GNUTranslations):
+                translations.plural = core.plural
+            translations._portal_plural = True
+        return translations
+
+
 def init_app(app, extra_translation_dirs=()):
     dirs = [str(TRANSLATIONS_DIR), *extra_translation_dirs]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     # One Babel per app: Flask-Babel caches loaded catalogues on its Domain by
     # locale only, so a shared instance would serve one app's (plugins') strings to another.
-    Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    babel = Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    babel.domain_instance = _CorePluralDomain(domain="messages")
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

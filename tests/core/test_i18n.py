@@ -53,3 +53,27 @@ def test_unknown_language_changes_nothing(client, shop):
 def test_language_switch_needs_csrf(client, shop):
     response = client.post("/lang", data={"lang": "en"}, csrf=False)
     assert response.status_code == 400
+
+
+def test_a_plugin_catalogue_with_another_plural_rule_keeps_indonesian_plurals(tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask import Flask
+    from flask_babel import force_locale, gettext, ngettext
+
+    from portal import i18n
+
+    # A plugin whose Indonesian catalogue carries the English plural rule (nplurals=2),
+    # as a catalogue made without Plural-Forms (or copied from English) does.
+    folder = tmp_path / "translations"
+    (folder / "id" / "LC_MESSAGES").mkdir(parents=True)
+    catalog = Catalog(locale="en")
+    catalog.add("Plugin hello", "Halo dari plugin")
+    with (folder / "id" / "LC_MESSAGES" / "messages.mo").open("wb") as fh:
+        write_mo(fh, catalog)
+    app = Flask(__name__)
+    i18n.init_app(app, [str(folder)])  # merged last, as a plugin's catalogue is
+    with app.test_request_context(), force_locale("id"):
+        assert ngettext("%(num)d left", "%(num)d left", 1) == "Sisa 1"
+        assert ngettext("%(num)d left", "%(num)d left", 3) == "Sisa 3"
+        assert gettext("Plugin hello") == "Halo dari plugin"

@@ -3,7 +3,6 @@ the customer follows it on the order's timeline; and checkout re-prices delivery
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from tests.core.orders_testkit import make_product
 from tests.plugins.couriers.kit import add_area, make_ready
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 
 
 def log_in(page, base_url, email, next_path):
@@ -134,11 +132,7 @@ def test_owner_pages_fit_a_phone(live_server, delivery_world, open_tab):
                        ("5-order", f"/manage/orders/{order.number}")):
         page.goto(f"{live_server.url}{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{path} scrolls sideways"
-        if path.startswith("/manage/"):
-            # Core's order page (its audit table is core's to fix): a picture without the axe audit.
-            page.screenshot(path=str(SCREENSHOTS / f"{tab.name}-{step}.png"), full_page=True)
-        else:
-            tab.shot(step)
+        tab.shot(step)
     # The order page's panel hands the order to the service in place of a phone call.
     page.locator("#couriers-panel input[name$=-waybill]").fill("CGK2611280001")
     page.locator("#couriers-panel button", has_text="Hand over with this waybill").click()

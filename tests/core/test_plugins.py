@@ -351,8 +351,8 @@ def test_installed_plugin_metadata(portal_app, entry_point):
         with portal_app.test_request_context():
             names = [f.short_name for f in info.settings_form(formdata=None)]
         assert not [n for n in names if n.startswith("_")], "'_' keys are core's bookkeeping"
-    # Its pages live under its own name, inside the shop.
+    # Its pages live under its own name, inside the shop (its storefront or its back office).
     for bp_name, plugin in reg.blueprint_plugin.items():
         if plugin == entry_point:
             bp = portal_app.blueprints[bp_name]
-            assert bp.url_prefix.startswith(f"/s/<shop_slug>/{entry_point}")
+            assert bp.url_prefix.startswith((f"/s/<shop_slug>/{entry_point}", f"/s/<shop_slug>/manage/{entry_point}"))

@@ -67,12 +67,12 @@ def test_order_from_cart_to_hand_over(live_server, shop, boots, receipt, open_ta
     page.locator("input[name=email]").fill("budi@example.test")
     page.locator("input[name=delivery][value=pickup]").check()
     page.locator("textarea[name=note]").fill("size 42, brown stitching")
-    page.locator(".checkout-form button[type=submit]").click()
+    page.get_by_role("button", name="Place order").click()
     page.locator("#phone-error").wait_for()
     assert page.locator("textarea[name=note]").input_value() == "size 42, brown stitching"
     page.locator("input[name=phone]").fill("0812 3456 7890")
     buyer.shot("3-checkout")
-    page.locator(".checkout-form button[type=submit]").click()
+    page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r"/orders/TWS-\d{8}-\d{4}$"))
     order = Order.get()
     assert order.phone == "+6281234567890" and order.total == 1200000

@@ -33,7 +33,7 @@ from plugins.suppliers.models import (
     Supplier,
 )
 from plugins.suppliers.stock import move
-from portal.core.db import atomic_write, is_sqlite, utcnow
+from portal.core.db import atomic_write, db, is_sqlite, utcnow
 from portal.core.models import Membership
 from portal.core.orders import Order
 
@@ -101,8 +101,15 @@ def allowed(po: PurchaseOrder, role: str | None) -> list[POAction]:
 # ---------------------------------------------------------------------------
 
 
+PO_NUMBER_LOCK = 7301  # advisory-lock namespace of purchase-order numbering
+
+
 def next_number(shop) -> str:
     """``PO-0001``, ``PO-0002``... per shop (called inside the creating transaction)."""
+    if not is_sqlite():
+        # SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL two drafts
+        # created at once would read the same count, so they take turns per shop until commit.
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (PO_NUMBER_LOCK, shop.id))
     count = PurchaseOrder.select(fn.COUNT(PurchaseOrder.id)).where(PurchaseOrder.shop == shop).scalar() or 0
     number = count + 1
     while PurchaseOrder.select().where((PurchaseOrder.shop == shop) & (PurchaseOrder.number == f"PO-{number:04d}")).exists():

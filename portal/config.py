@@ -92,6 +92,9 @@ def from_env(env: dict | None = None, **overrides) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory meanwhile instead of failing the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": env.get("PORTAL_RATELIMIT", "1") == "1",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

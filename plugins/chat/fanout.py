@@ -127,7 +127,7 @@ class RedisBroker(LocalBroker):
         import redis
 
         self.url = url
-        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=1, health_check_interval=30)
         self._pubsub = None
         self._thread = None
         self._started = threading.Lock()
@@ -136,7 +136,13 @@ class RedisBroker(LocalBroker):
         self._pending: queue.Queue = queue.Queue()
 
     def publish(self, channel: str, event: dict):
-        self.redis.publish(channel, json.dumps(event))
+        try:
+            self.redis.publish(channel, json.dumps(event))
+        except Exception:
+            # Redis down: the message is saved already; this process's streams still get it,
+            # the others' widgets and inboxes find it by polling (the fallback) until Redis is back.
+            log.exception("chat: Redis publish failed; delivering in this process only")
+            super().publish(channel, event)
 
     def _ensure_listener(self):
         with self._started:

@@ -5,12 +5,12 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import order_in
 
 from plugins.comments import models
 from plugins.comments.models import Comment
 from portal.core.models import ShopModule
 from tests.core.orders_testkit import make_product
+from tests.plugins.comments.conftest import order_in
 
 PAGE = "/s/workshop/p/pantofel-classic"
 HX = {"HX-Request": "true"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import order_in
 
 from plugins.comments import demo
 from plugins.comments.models import Comment
 from portal.core.models import User
 from tests.core.orders_testkit import make_product
+from tests.plugins.comments.conftest import order_in
 
 PAGE = "/s/workshop/p/pantofel-classic"
 MANAGE = "/s/workshop/comments/manage/"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import text
 
 from plugins.forum.models import ForumPost, ForumSubscription
 from portal.core.models import OutboxMail, ShopModule, User
 from portal.testing import parse_mail
+from tests.plugins.forum.conftest import text
 
 F = "/s/workshop/forum"
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import text
 
 from plugins.forum import models
 from plugins.forum.models import ForumCategory, ForumPost, ForumThread
+from tests.plugins.forum.conftest import text
 
 F = "/s/workshop/forum"
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import re
 
-from conftest import text
-
 from plugins.forum import models
 from plugins.forum.forms import ForumSettingsForm
 from plugins.forum.models import ForumCategory, ForumPost, ForumReport, ForumSubscription, ForumThread
 from portal.core.db import db
 from portal.core.models import Migration, User
 from portal.core.plugins import plugin_settings
+from tests.plugins.forum.conftest import text
 
 F = "/s/workshop/forum"
 

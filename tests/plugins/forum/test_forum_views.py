@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import text
 
 from plugins.forum import models
 from plugins.forum.models import ForumPost, ForumReport, ForumSubscription, ForumThread
 from portal.core.models import ShopModule, User
+from tests.plugins.forum.conftest import text
 
 F = "/s/workshop/forum"
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import EN, TO_PAID, advance, on_hand, place, sent_po, text
-
 from plugins.suppliers.models import StockMovement
 from plugins.suppliers.purchasing import act, link_order
 from plugins.suppliers.stock import consume_for_order, on_order_transition, restore_for_order
 from portal.core.orders import Order
+from tests.plugins.suppliers.conftest import EN, TO_PAID, advance, on_hand, place, sent_po, text
 
 D = Decimal
 

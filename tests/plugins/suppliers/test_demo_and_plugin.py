@@ -62,7 +62,7 @@ def test_platform_disallowed_plugin_closes_the_portal_too(portal_app, cast, supp
 
 
 def test_dashboard_card_and_order_sidebar(stuff, owner_client):
-    from conftest import EN, TO_PAID, advance, place, sent_po
+    from tests.plugins.suppliers.conftest import EN, TO_PAID, advance, place, sent_po
 
     stuff.leather.reorder_level = Decimal("20")
     stuff.leather.save()
@@ -85,7 +85,7 @@ def test_dashboard_card_and_order_sidebar(stuff, owner_client):
 
 
 def test_sidebar_and_card_vanish_when_switched_off(stuff, owner_client, disable_plugin):
-    from conftest import EN, TO_PAID, advance, place
+    from tests.plugins.suppliers.conftest import EN, TO_PAID, advance, place
 
     order = advance(place(stuff.shop, [(stuff.oxford, 1)]), *TO_PAID)
     disable_plugin(stuff.shop, "suppliers")

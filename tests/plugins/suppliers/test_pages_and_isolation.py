@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import EN, TO_PAID, advance, place, sent_po, text
 
 from plugins.suppliers.models import (
     MATERIALS,
@@ -19,6 +18,7 @@ from plugins.suppliers.models import (
 from plugins.suppliers.purchasing import act, add_line, create_po, link_order
 from portal.core.models import User
 from portal.core.shops import add_member
+from tests.plugins.suppliers.conftest import EN, TO_PAID, advance, place, sent_po, text
 
 D = Decimal
 CUSTOMER_NAME = "Rahmat Hidayatullah"

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import EN, on_hand, sent_po, text
 
 from plugins.suppliers.models import (
     MATERIALS,
@@ -17,6 +16,7 @@ from plugins.suppliers.models import (
 from plugins.suppliers.purchasing import POError, act, create_po, lines_of
 from plugins.suppliers.stock import movements_total
 from portal.core.models import OutboxMail, User
+from tests.plugins.suppliers.conftest import EN, on_hand, sent_po, text
 
 D = Decimal
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
@@ -228,7 +228,7 @@ def test_closing_short_keeps_what_arrived(stuff, owner_client):
 
 
 def test_on_hand_always_equals_the_sum_of_movements(stuff, owner_client):
-    from conftest import TO_PAID, advance, place
+    from tests.plugins.suppliers.conftest import TO_PAID, advance, place
 
     po = sent_po(stuff, stuff.a, [(stuff.leather, "7.125")])
     act(po, "confirm", stuff.user_a, "supplier", promised_date=dt.date.today())

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import EN, TO_PAID, advance, on_hand, place, sent_po, text
 
 from plugins.suppliers import planning
 from plugins.suppliers.models import (
@@ -17,6 +16,7 @@ from plugins.suppliers.models import (
 )
 from plugins.suppliers.purchasing import act, create_po, lines_of, receive
 from portal.core.models import User
+from tests.plugins.suppliers.conftest import EN, TO_PAID, advance, on_hand, place, sent_po, text
 
 D = Decimal
 
@@ -123,9 +123,8 @@ def test_orders_entering_production_leave_the_requirements(scenario):
 
 
 def test_other_shops_orders_and_materials_do_not_count(scenario, other_shop):
-    from conftest import make_product
-
     from plugins.suppliers.models import BomLine, Material
+    from tests.plugins.suppliers.conftest import make_product
 
     theirs = Material.create(shop=other_shop, name="Kulit sapi", unit="ft2")
     product = make_product(other_shop, "Their oxford")

@@ -7,86 +7,15 @@ IMMEDIATE on SQLite, row locks and conditional UPDATEs on PostgreSQL when
 """
 from __future__ import annotations
 
-import http.cookiejar
-import re
-import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-
 from plugins.loyalty import models as m
 from plugins.loyalty import rewards
 from portal.core.checkout import CheckoutError
 from portal.core.db import db
 from portal.core.orders import Order
-from tests.core.orders_testkit import checkout_data, make_product
+from tests.core.orders_testkit import make_product
+from tests.core.race_kit import Browser, all_at_once
 
 THREADS = 8
-CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
-FIELD_RE = r'name="{}" type="hidden" value="([^"]*)"'
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Browser:
-    """One customer's browser (cookies, CSRF token, no redirects followed), as in core's race tests."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
-        self.csrf = None
-
-    def request(self, path: str, data: dict | None = None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, headers={"Accept-Language": "en"})
-        if data is not None:
-            req.add_header("X-CSRFToken", self.csrf)
-        try:
-            with self.opener.open(req, timeout=60) as response:
-                status, html, headers = response.status, response.read().decode(), response.headers
-        except urllib.error.HTTPError as err:
-            status, html, headers = err.code, err.read().decode(), err.headers
-        match = CSRF_RE.search(html)
-        if match:
-            self.csrf = match.group(1)
-        return status, html, headers
-
-    def ready_to_check_out(self, shop, product) -> dict:
-        self.request(f"/s/{shop.slug}/p/{product.slug}")
-        status, _, _ = self.request(f"/s/{shop.slug}/cart/add/{product.id}", {"quantity": "1"})
-        assert status == 303
-        status, html, _ = self.request(f"/s/{shop.slug}/checkout/")
-        assert status == 200
-        key = re.search(FIELD_RE.format("idempotency_key"), html).group(1)
-        seen = re.search(FIELD_RE.format("seen_subtotal"), html).group(1)
-        return {**checkout_data(key), "seen_subtotal": seen}
-
-
-def all_at_once(jobs):
-    """Run every job in its own thread, released together by a barrier; their results in order."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        barrier.wait()
-        try:
-            results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - a crash must fail the test, not hang it
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
-
-
 def test_two_customers_race_for_the_last_use_over_http(live_server, shop):
     rewards.create_voucher(shop, "TERAKHIR", m.FIXED, 50000, max_uses=1)
     shoe = make_product(shop, "Pantofel Classic", price=450000, stock=50)

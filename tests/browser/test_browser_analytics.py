@@ -13,7 +13,8 @@ import pytest
 from plugins.analytics.models import AnalyticsCustomerNote
 from portal.core import orders as o
 from portal.core.models import Product
-from portal.testing import TEST_PASSWORD, make_user
+from portal.testing import make_user
+from tests.browser.session_kit import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +53,12 @@ def busy_shop(shop):
     return shop, people
 
 
-def _log_in(page, url):
-    page.goto(f"{url}/login?next=/s/workshop/manage/analytics/")
-    page.locator("input[name=email]").fill("owner@shop.test")
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{url}/s/workshop/manage/analytics/")
-
-
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])
 def test_owner_reads_the_dashboard_and_keeps_a_note(live_server, busy_shop, open_tab, viewport):
     _shop, people = busy_shop
     tab = open_tab(viewport, "analytics")
     page = tab.page
-    _log_in(page, live_server.url)
+    log_in(page, live_server.url, "owner@shop.test", "/s/workshop/manage/analytics/")
     charts = page.locator("figure.analytics-chart img")
     assert charts.count() == 7
     for i in range(charts.count()):

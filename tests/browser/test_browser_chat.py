@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,7 +18,8 @@ import pytest
 
 from plugins.chat import models
 from portal.core.models import User
-from portal.testing import TEST_PASSWORD, free_port
+from portal.testing import free_port
+from tests.browser.session_kit import log_in
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +35,6 @@ def chat_on(shop, enable_plugin):
     enable_plugin(shop, "chat")
     models.set_presence(shop, User.get(User.email == "owner@shop.test"), True)
     return shop
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]", has_text=re.compile("Log in", re.I)).first.click()
-    page.wait_for_load_state("networkidle")
 
 
 def set_marker(page):

@@ -14,7 +14,7 @@ import pytest
 
 from plugins.comments.models import Comment
 from plugins.guestbook.models import GuestbookEntry
-from portal.testing import TEST_PASSWORD
+from tests.browser.session_kit import log_in
 from tests.core.orders_testkit import make_product
 
 pytestmark = pytest.mark.browser
@@ -30,14 +30,6 @@ def set_marker(page):
 
 def marker_survived(page) -> bool:
     return page.evaluate("window.__marker") == 1
-
-
-def log_in(page, base_url: str, email: str, next_path: str):
-    page.goto(f"{base_url}/login?next={next_path}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}{next_path}")
 
 
 def guestbook_min_wait_ms(app) -> int:

@@ -8,19 +8,11 @@ import pytest
 
 from plugins.couriers import models as m
 from portal.core.orders import Order
-from portal.testing import TEST_PASSWORD
+from tests.browser.session_kit import log_in
 from tests.core.orders_testkit import make_product
 from tests.plugins.couriers.kit import add_area, make_ready
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url, email, next_path):
-    page.goto(f"{base_url}/login?next={next_path}")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base_url}{next_path}")
 
 
 def set_marker(page):

@@ -12,7 +12,7 @@ import pytest
 from plugins.guestbook.models import GuestbookEntry, add_entry
 from plugins.social.models import save as save_links
 from portal.core.models import Product
-from portal.testing import TEST_PASSWORD
+from tests.browser.session_kit import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,6 @@ def set_marker(page):
 
 def marker_survived(page) -> bool:
     return page.evaluate("window.__marker") == 1
-
-
-def log_in(page, base_url: str, email: str, next_path: str):
-    page.goto(f"{base_url}/login?next={next_path}")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base_url}{next_path}")
 
 
 def test_customer_posts_owner_replies_and_deletes_second_customer_sees_it(live_server, shop, open_tab, customer,

@@ -12,18 +12,10 @@ import pytest
 from plugins.loyalty import models as m
 from plugins.loyalty import rewards
 from portal.core.orders import Order
-from portal.testing import TEST_PASSWORD
+from tests.browser.session_kit import log_in
 from tests.core.orders_testkit import make_product
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url, email, next_url):
-    page.goto(f"{base_url}/login?next={next_url}")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(re.compile(re.escape(next_url)))
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])

@@ -14,7 +14,7 @@ from portal.core.cart import Cart, CartLine
 from portal.core.checkout import Contact, place_order
 from portal.core.models import Product, User
 from portal.core.order_flow import transition
-from portal.testing import TEST_PASSWORD
+from tests.browser.session_kit import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -34,19 +34,6 @@ def workshop(shop):
     for action in ("confirm", "request_payment", "verify_payment"):
         order = transition(order, action, role="owner")
     return leather
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-
-
-def log_out(page):
-    page.locator("header form button", has_text="Log out").click()
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])

@@ -27,7 +27,9 @@ def test_customer_applies_a_voucher_and_points(live_server, shop, customer, open
     page = tab.page
     base = f"/s/{shop.slug}"
     log_in(page, live_server.url, customer.email, f"{base}/p/{shoe.slug}")
-    page.locator(f"form[action$='/cart/add/{shoe.id}'] button[type=submit]").first.click()
+    # Wait for the add-to-cart answer itself: leaving the page before it arrives would cancel it.
+    with page.expect_response(lambda r: f"/cart/add/{shoe.id}" in r.url and r.request.method == "POST"):
+        page.locator(f"form[action$='/cart/add/{shoe.id}'] button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     page.goto(f"{live_server.url}{base}/checkout/")
     page.evaluate("window.__marker = 1")

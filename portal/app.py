@@ -19,6 +19,7 @@ from portal.core import ratelimit
 from portal.core.db import db, init_db
 from portal.core.jobs import Jobs
 from portal.core.plugins import PluginRegistry
+from portal.web import page_cache
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
 
     app.session_interface.serializer = _PlainTextSessionSerializer()
     static_assets.init_app(app)
+    page_cache.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
     return app

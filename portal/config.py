@@ -79,6 +79,9 @@ def from_env(env: dict | None = None, **overrides) -> dict:
         "SMTP_STARTTLS": env.get("PORTAL_SMTP_STARTTLS", "0") == "1",
         "TRUSTED_PROXIES": int(env.get("PORTAL_TRUSTED_PROXIES", "0")),
         "JOBS_IMMEDIATE": env.get("PORTAL_JOBS_IMMEDIATE", "0") == "1",
+        # Anonymous storefront pages are served from a per-process cache for up to this
+        # many seconds (0 turns it off); any database write makes them stale at once.
+        "PAGE_CACHE_SECONDS": float(env.get("PORTAL_PAGE_CACHE_SECONDS", "60")),
         "PLUGINS_DISABLED": [p for p in env.get("PORTAL_PLUGINS_DISABLED", "").split(",") if p],
         # Flask and extensions
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,18 +2,50 @@
 
 ``db`` is a peewee ``DatabaseProxy`` initialised from ``PORTAL_DATABASE_URL`` by
 ``init_db``; requests open a connection on first use and close it at teardown.
+``on_commit`` defers work (plugin hooks, mail) until the outermost transaction commits.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from urllib.parse import urlparse
 
 import peewee
 from playhouse.db_url import connect
 from playhouse.pool import PooledSqliteDatabase
 
-db = peewee.DatabaseProxy()
+log = logging.getLogger(__name__)
+
+
+class _Savepoint(peewee._savepoint):
+    """A savepoint that forgets the ``on_commit`` work registered inside it when rolled back.
+
+    peewee keeps one list of after-commit callbacks per connection and clears it only
+    when the whole transaction rolls back; a savepoint rolled back inside a transaction
+    that then commits would still run its callbacks. Django's ``on_commit`` drops them.
+    """
+
+    def _begin(self):
+        super()._begin()
+        self._mark = len(self.db._state.commit_callbacks)
+
+    def rollback(self, begin=True):
+        # Before super(): rolling back with ``begin`` starts the savepoint again (a new mark).
+        del self.db._state.commit_callbacks[self._mark:]
+        super().rollback(begin)
+
+
+class _DatabaseProxy(peewee.DatabaseProxy):
+    # ``Proxy.__setattr__`` checks the slots of the instance's own class.
+    __slots__ = peewee.DatabaseProxy.__slots__
+
+    def savepoint(self):
+        # ``db.atomic()`` nested in a transaction asks the proxy (not the database) for this.
+        return _Savepoint(self)
+
+
+db = _DatabaseProxy()
 
 # SQLite pragmas: WAL lets readers run beside a writer, busy_timeout makes a
 # second writer wait instead of failing with "database is locked".
@@ -69,7 +101,10 @@ def make_database(url: str, pool: bool = False) -> peewee.Database:
 
 
 def init_db(url: str, pool: bool = False) -> peewee.Database:
-    database = make_database(url, pool=pool)
+    from portal.core import changes
+
+    # Every write is counted, so caches can tell when their copies went stale.
+    database = changes.track(make_database(url, pool=pool))
     db.initialize(database)
     return database
 
@@ -88,3 +123,26 @@ def atomic_write():
     if is_sqlite():
         return db.atomic("IMMEDIATE")
     return db.atomic()
+
+
+def on_commit(fn, *args, **kwargs):
+    """Call ``fn(*args, **kwargs)`` once the outermost transaction has committed.
+
+    With no transaction open it is called at once, as if the caller called it. Inside
+    one it waits for the outermost commit, and never runs if that transaction — or the
+    ``atomic()`` savepoint it was registered in — rolls back (Django's
+    ``transaction.on_commit``). Deferred work runs after the commit with no transaction
+    open; an exception in it is logged, not raised: the change it follows is committed,
+    and the other deferred work must still run.
+    """
+    if db.transaction_depth() == 0:
+        return fn(*args, **kwargs)
+
+    def deferred():
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            log.exception("work deferred to the commit failed: %r", fn)
+
+    db.after_commit(deferred)
+    return None

@@ -1,11 +1,13 @@
 """Shops and who works for them; the per-shop module switches; the platform's allow-list."""
 from __future__ import annotations
 
+import copy
 import re
 
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
+from portal.core import changes
 from portal.core.db import atomic_write, db, utcnow
 from portal.core.models import ROLE_OWNER as ROLE_OWNER_NAME
 from portal.core.models import SHOP_ROLES, Membership, PlatformPlugin, Shop, ShopModule
@@ -16,6 +18,27 @@ DEFAULT_SETTINGS = {
     "production_stages": ["cutting", "stitching", "soling", "finishing", "packing"],
     "delivery_fee": 25000,
 }
+
+
+# Every request to a shop's pages starts by finding the shop; keep the row per process
+# until anything is written (portal.core.changes), and hand each request its own copy.
+_active_shops = changes.GenerationCache()
+
+
+def active_shop(slug: str) -> Shop | None:
+    """The active shop at ``slug``, or ``None`` (a fresh instance each call: callers may change it)."""
+
+    def load():
+        found = Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True))  # noqa: E712
+        return None if found is None else dict(found.__data__)
+
+    data = _active_shops.get(slug, load)
+    if data is None:
+        return None
+    # JSON columns (settings) are dicts: copied, so one request's change stays its own.
+    shop = Shop(__no_default__=1, **{k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in data.items()})
+    shop._dirty.clear()
+    return shop
 
 
 def create_shop(slug: str, name: str, **fields) -> Shop:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, request
 
-from portal.core.models import Shop
+from portal.core.shops import active_shop
 
 
 def register_views(app: Flask):
@@ -27,7 +27,7 @@ def register_views(app: Flask):
         # Every shop URL carries <shop_slug>; views read the shop from g.shop.
         if values and "shop_slug" in values:
             slug = values.pop("shop_slug")
-            shop = Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True))  # noqa: E712
+            shop = active_shop(slug)
             if shop is None:
                 abort(404)
             g.shop = shop

@@ -1,0 +1,232 @@
+"""The anonymous page cache (portal/web/page_cache.py) and the write tracking it relies on
+(portal/core/changes.py): fast for the same page asked twice, never stale, never somebody else's."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from urllib.parse import urlparse
+
+import pytest
+from flask import Blueprint, make_response, session
+
+from portal.core import changes
+from portal.core.models import Product
+from portal.testing import make_client
+from portal.web.page_cache import EXTENSION, cache_public_page
+from tests.core.orders_testkit import add_to_cart, make_product
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def product(shop):
+    return make_product(shop, "Pantofel Oxford", price=685_000, stock=4)
+
+
+def page(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return response
+
+
+def test_the_same_page_asked_twice_is_rendered_once(portal_app, shop, product, query_counter):
+    first = page(make_client(portal_app), "/s/workshop/")
+    assert first.headers["X-Page-Cache"] == "miss"
+    with query_counter() as q:
+        second = page(make_client(portal_app), "/s/workshop/")
+    assert second.headers["X-Page-Cache"] == "hit"
+    assert "Pantofel Oxford" in second.get_data(as_text=True)
+    # A hit asks the database only whether anything changed (PostgreSQL: its snapshot;
+    # SQLite's PRAGMA is not counted) and nothing about the shop, the plugins or the products.
+    assert all("pg_current_snapshot" in s for s in q.statements), q.statements
+    # The page is otherwise the same; only the token (in forms and htmx's headers) is the asker's own.
+    tokens = [TOKEN_RE.search(r.get_data(as_text=True)).group(1) for r in (first, second)]
+    assert tokens[0] != tokens[1]
+    texts = [r.get_data(as_text=True) for r in (first, second)]
+    assert texts[0].count(tokens[0]) == texts[1].count(tokens[1]) >= 2
+    assert texts[0].replace(tokens[0], "T") == texts[1].replace(tokens[1], "T")
+
+
+def test_each_visitor_gets_their_own_working_csrf_token(portal_app, shop, product):
+    a, b = make_client(portal_app), make_client(portal_app)
+    page(a, "/s/workshop/p/pantofel-oxford")
+    served = page(b, "/s/workshop/p/pantofel-oxford")
+    assert served.headers["X-Page-Cache"] == "hit"
+    tokens = set(TOKEN_RE.findall(served.get_data(as_text=True)))
+    assert len(tokens) == 1
+    token = tokens.pop()
+    assert "__portal_csrf_" not in served.get_data(as_text=True)
+    # The token in the cached page is b's: b's form post with it is accepted, a's refused.
+    response = b.post(f"/s/workshop/cart/add/{product.id}", data={"quantity": "1", "csrf_token": token}, csrf=False)
+    assert response.status_code in (302, 303)
+    response = a.post(f"/s/workshop/cart/add/{product.id}", data={"quantity": "1", "csrf_token": token}, csrf=False)
+    assert response.status_code == 400
+
+
+def test_a_change_in_this_process_is_seen_at_once(portal_app, shop, product):
+    page(make_client(portal_app), "/s/workshop/p/pantofel-oxford")
+    Product.update(name="Pantofel Derby").where(Product.id == product.id).execute()
+    fresh = page(make_client(portal_app), "/s/workshop/p/pantofel-oxford")
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "Pantofel Derby" in fresh.get_data(as_text=True)
+
+
+def _write_from_another_process(database_url: str, sql: str, params):
+    """A commit through a connection of its own, as another worker or a CLI command would make it."""
+    parts = urlparse(database_url)
+    if parts.scheme.startswith("sqlite"):
+        conn = sqlite3.connect(database_url.split(":///", 1)[1])
+        with conn:
+            conn.execute(sql.replace("%s", "?"), params)
+        conn.close()
+        return
+    import psycopg2
+
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+    conn.close()
+
+
+def test_a_commit_by_another_process_is_seen_too(portal_app, shop, product):
+    client = make_client(portal_app)
+    page(client, "/s/workshop/p/pantofel-oxford")
+    assert page(client, "/s/workshop/p/pantofel-oxford").headers["X-Page-Cache"] == "hit"
+    _write_from_another_process(portal_app.config["DATABASE_URL"], 'UPDATE "product" SET "name" = %s WHERE "id" = %s',
+                                ("Pantofel Monk", product.id))
+    fresh = page(client, "/s/workshop/p/pantofel-oxford")
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "Pantofel Monk" in fresh.get_data(as_text=True)
+
+
+def test_logged_in_visitors_are_never_served_from_the_cache(portal_app, shop, product, customer):
+    page(make_client(portal_app), "/s/workshop/")
+    page(make_client(portal_app), "/s/workshop/")
+    mine = page(make_client(portal_app, customer), "/s/workshop/")
+    assert "X-Page-Cache" not in mine.headers
+    assert 'action="/logout"' in mine.get_data(as_text=True)
+    assert mine.headers["Cache-Control"] == "private, no-store"
+
+
+def test_each_cart_shows_in_its_own_badge(portal_app, shop, product):
+    empty, filled = make_client(portal_app), make_client(portal_app)
+    page(empty, "/s/workshop/")
+    add_to_cart(filled, shop, product, quantity=3)
+    badge = re.compile(r'id="cart-count" class="cart-count">(\d+)<')
+    mine = page(filled, "/s/workshop/").get_data(as_text=True)
+    assert badge.search(mine) and badge.search(mine).group(1) == "3"
+    theirs = page(empty, "/s/workshop/")
+    assert theirs.headers["X-Page-Cache"] == "hit"
+    assert badge.search(theirs.get_data(as_text=True)).group(1) == "0"
+
+
+def test_a_flashed_message_is_shown_not_skipped(portal_app, shop, product):
+    client = make_client(portal_app)
+    page(client, "/s/workshop/")
+    with client.session_transaction() as s:
+        s["_flashes"] = [("success", "Pesanan tersimpan")]
+    shown = page(client, "/s/workshop/")
+    assert "X-Page-Cache" not in shown.headers
+    assert "Pesanan tersimpan" in shown.get_data(as_text=True)
+
+
+def test_languages_and_htmx_fragments_are_kept_apart(portal_app, shop, product):
+    client = make_client(portal_app)
+    english = page(client, "/s/workshop/products", **{"Accept-Language": "en"}).get_data(as_text=True)
+    indonesian = page(make_client(portal_app), "/s/workshop/products", **{"Accept-Language": "id"}).get_data(as_text=True)
+    assert 'lang="en"' in english and 'lang="id"' in indonesian
+    fragment = page(client, "/s/workshop/products", **{"HX-Request": "true", "HX-Target": "catalogue-results",
+                                                       "Accept-Language": "en"})
+    assert fragment.headers["X-Page-Cache"] == "miss"
+    assert "<html" not in fragment.get_data(as_text=True)
+    again = page(make_client(portal_app), "/s/workshop/products", **{"Accept-Language": "en"})
+    assert again.headers["X-Page-Cache"] == "hit" and "<html" in again.get_data(as_text=True)
+
+
+def test_a_cookie_of_its_own_bypasses_the_cache(portal_app, shop, product):
+    client = make_client(portal_app)
+    page(client, "/s/workshop/")
+    client.set_cookie("portal_chat", "x")
+    assert "X-Page-Cache" not in page(client, "/s/workshop/").headers
+
+
+def test_entries_expire(portal_app, shop, product, monkeypatch):
+    import portal.web.page_cache as pc
+
+    page(make_client(portal_app), "/s/workshop/")
+    now = pc.time.monotonic()
+    monkeypatch.setattr(pc.time, "monotonic", lambda: now + portal_app.extensions[EXTENSION].max_age + 1)
+    assert page(make_client(portal_app), "/s/workshop/").headers["X-Page-Cache"] == "miss"
+
+
+# -- what a view must not lose by being cached ----------------------------------------------------------------
+
+calls: list[str] = []
+
+
+def _probe_blueprint():
+    bp = Blueprint("cache_probe", __name__)
+
+    @bp.get("/probe/writes")
+    @cache_public_page
+    def writes():
+        calls.append("writes")
+        Product.update(stock=Product.stock + 1).execute()  # a side effect every visit must have
+        return "<p>counted</p>"
+
+    @bp.get("/probe/cookie")
+    @cache_public_page
+    def cookie():
+        calls.append("cookie")
+        response = make_response("<p>cookie</p>")
+        response.set_cookie("probe", "1")
+        return response
+
+    @bp.get("/probe/session")
+    @cache_public_page
+    def touches_session():
+        calls.append("session")
+        session["seen"] = session.get("seen", 0) + 1
+        return "<p>seen</p>"
+
+    @bp.get("/probe/error")
+    @cache_public_page
+    def error():
+        calls.append("error")
+        return "<p>gone</p>", 404
+
+    return bp
+
+
+@pytest.mark.parametrize("path", ["writes", "cookie", "session", "error"])
+def test_views_with_side_effects_run_every_time(portal_app, shop, product, path):
+    portal_app.register_blueprint(_probe_blueprint())
+    calls.clear()
+    client = make_client(portal_app)
+    for _ in range(3):
+        assert client.get(f"/probe/{path}").headers.get("X-Page-Cache") != "hit"
+    assert calls == [path] * 3
+    if path == "writes":
+        assert Product.get_by_id(product.id).stock == 4 + 3
+
+
+def test_write_tracking_counts_writes_not_reads(portal_app, shop, product):
+    before = changes.generation()
+    Product.select().count()
+    assert changes.generation() == before
+    Product.update(name="X").where(Product.id == product.id).execute()
+    assert changes.generation() != before
+
+
+def test_a_page_rendered_during_an_open_write_is_not_kept_past_its_commit(portal_app, shop, product):
+    """A write in flight moves the generation before and after it commits, so a page
+    rendered meanwhile (from the old data) is filed under a generation nobody asks for again."""
+    from portal.core.db import db
+
+    client = make_client(portal_app)
+    with db.atomic():
+        Product.update(name="Pantofel Loafer").where(Product.id == product.id).execute()
+        during = changes.generation()
+    after = changes.generation()
+    assert during != after
+    assert "Pantofel Loafer" in page(client, "/s/workshop/p/pantofel-oxford").get_data(as_text=True)

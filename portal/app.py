@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as config_mod
 from portal import htmx, i18n, static_assets
 from portal.config import ROOT
-from portal.core import ratelimit
+from portal.core import changes, ratelimit
 from portal.core.db import db, init_db
 from portal.core.jobs import Jobs
 from portal.core.plugins import PluginRegistry
@@ -103,10 +103,14 @@ def _init_login(app: Flask):
     # token rotation already ends stolen sessions on log-out.
     manager.session_protection = "basic"
 
+    # Every logged-in request starts here: keep the row per process until anything is written.
+    users = changes.GenerationCache()
+
     @manager.user_loader
     def load_user(token: str):
         try:
-            return User.get_or_none((User.auth_token == token) & (User.is_active_flag == True))  # noqa: E712
+            return users.get_instance(token, User, lambda: User.get_or_none(
+                (User.auth_token == token) & (User.is_active_flag == True)))  # noqa: E712
         except (peewee.OperationalError, peewee.InterfaceError):
             # Database down: treat as anonymous so the 503 page itself can render.
             return None

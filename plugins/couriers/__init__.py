@@ -16,7 +16,7 @@ from plugins.couriers import deliveries as svc
 from plugins.couriers import fees, models, views
 from plugins.couriers.forms import CouriersSettingsForm
 from portal import NavItem, PluginInfo, hookimpl
-from portal.core.models import Membership
+from portal.core.permissions import roles_anywhere
 from portal.core.plugins import plugin_settings
 from portal.plugin_api import TimelineEntry
 
@@ -87,8 +87,8 @@ def portal_owner_nav_items(shop):
 
 @hookimpl
 def portal_account_nav_items(user):
-    # One cheap query on every page: only riders get the link (the page checks the shops' switches).
-    if Membership.select().where((Membership.user == user.id) & (Membership.role == "courier")).exists():
+    # Asked on every page: only riders get the link (the page checks the shops' switches).
+    if "courier" in roles_anywhere(user):
         return [NavItem(_l("My deliveries"), url_for("couriers.mine"), order=30)]
     return []
 

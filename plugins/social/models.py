@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee as pw
 
 from plugins.social.links import NETWORKS
+from portal.core import changes
 from portal.core.db import Model, db, utcnow
 from portal.core.models import Shop, User
 
@@ -42,8 +43,12 @@ MIGRATIONS = [
 FIELDS = ("whatsapp", *(n.key for n in NETWORKS), "product_button")
 
 
+# The footer of every page of the shop shows them: kept per process until anything is written.
+_links = changes.GenerationCache()
+
+
 def links_of(shop) -> SocialLinks | None:
-    return SocialLinks.get_or_none(SocialLinks.shop == shop)
+    return _links.get_instance(shop.id, SocialLinks, lambda: SocialLinks.get_or_none(SocialLinks.shop == shop))
 
 
 def save(shop, values: dict, user=None) -> SocialLinks:

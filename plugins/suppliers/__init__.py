@@ -16,6 +16,7 @@ from peewee import JOIN, Case, fn
 
 from plugins.suppliers import models, purchasing, stock, views
 from portal import NavItem, PluginInfo, TimelineEntry, hookimpl
+from portal.core.permissions import roles_anywhere
 
 NAME = "suppliers"
 
@@ -90,7 +91,10 @@ def portal_slot_order_sidebar(shop, order):
 
 @hookimpl
 def portal_account_nav_items(user):
-    # One query: the user's supplier records (still holding the role) and how many orders wait for an answer.
+    # Asked on every page: nothing more for users who supply no shop (most of them); for the
+    # others one query: their supplier records (still holding the role) and the orders waiting.
+    if "supplier" not in roles_anywhere(user):
+        return []
     S, PO = models.Supplier, models.PurchaseOrder
     from portal.core.models import Membership
 

@@ -17,6 +17,7 @@ generation, which costs cache hits but never correctness.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import sqlite3
 import threading
@@ -156,3 +157,17 @@ class GenerationCache:
                 self._entries.clear()
             self._entries[key] = (now, value)
         return value
+
+    def get_instance(self, key, model, load):
+        """Like ``get`` for one model row (or ``None``): a fresh instance per call, so callers may change it."""
+        data = self.get(key, lambda: _row_data(load()))
+        if data is None:
+            return None
+        instance = model(__no_default__=1, **{k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v
+                                               for k, v in data.items()})
+        instance._dirty.clear()
+        return instance
+
+
+def _row_data(instance):
+    return None if instance is None else dict(instance.__data__)

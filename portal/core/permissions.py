@@ -10,7 +10,11 @@ from functools import wraps
 from flask import abort, g, request, url_for
 from flask_login import current_user
 
+from portal.core import changes
 from portal.core.models import STAFF_ROLES, Membership
+
+# Asked on nearly every page (menus, guards); kept per process until anything is written.
+_roles = changes.GenerationCache(max_entries=4096)
 
 
 def role_in(shop, user=None) -> str | None:
@@ -20,9 +24,20 @@ def role_in(shop, user=None) -> str | None:
         return None
     key = f"_role_{shop.id}_{user.id}"
     if key not in g:
-        m = Membership.get_or_none(Membership.shop == shop, Membership.user == user.id)
-        setattr(g, key, m.role if m else None)
+        setattr(g, key, _roles.get((shop.id, user.id), lambda: Membership.select(Membership.role).where(
+            (Membership.shop == shop.id) & (Membership.user == user.id)).scalar()))
     return getattr(g, key)
+
+
+def roles_anywhere(user) -> frozenset[str]:
+    """Every role ``user`` holds in any shop (empty for most customers), kept until anything is written.
+
+    Account menus ask it on every page to decide whether to ask anything more.
+    """
+    if user is None or not getattr(user, "is_authenticated", True):
+        return frozenset()
+    return _roles.get(("anywhere", user.id), lambda: frozenset(
+        Membership.select(Membership.role).where(Membership.user == user.id).distinct().scalars()))
 
 
 def is_staff(shop, user=None) -> bool:

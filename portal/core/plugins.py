@@ -7,6 +7,7 @@ a reason while the portal starts without it.
 """
 from __future__ import annotations
 
+import copy
 import importlib.metadata
 import inspect
 import logging
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import pluggy
 from flask import Flask, current_app, g, has_request_context
+from flask_babel import get_locale
 from markupsafe import Markup
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -296,10 +298,18 @@ class PluginRegistry:
         return sorted(items, key=lambda i: (i.order, str(i.label)))
 
     def nav_items(self, hook_name: str, shop, user):
-        items = []
-        for _, value in self.call_isolated(hook_name, shop, shop=shop, user=user):
-            items.extend(value)
-        return sorted(items, key=lambda i: (i.order, str(i.label)))
+        # Menus are on every page and their badges are counts (one query per plugin):
+        # kept per process until anything is written. Keyed by language too, in case a
+        # plugin hands over an already translated label instead of a lazy one.
+        def build():
+            items = []
+            for _, value in self.call_isolated(hook_name, shop, shop=shop, user=user):
+                items.extend(value)
+            return tuple(sorted(items, key=lambda i: (i.order, str(i.label))))
+
+        key = (hook_name, getattr(shop, "id", None), getattr(user, "id", None), str(get_locale()),
+               frozenset(self.enabled_for(shop)))
+        return list(self._switches.get(key, build))
 
 
 class _SubsetRelay:
@@ -322,12 +332,17 @@ def hooks_for(shop):
     return registry().hooks_for(shop)
 
 
+# Read by plugins on most of their fragments; kept per process until anything is written.
+_settings = changes.GenerationCache(max_entries=4096)
+
+
 def plugin_settings(shop, plugin_name: str) -> dict:
     """Public service: a plugin's saved settings for ``shop`` (form defaults filled in)."""
     from portal.core.models import ShopModule
 
-    row = ShopModule.get_or_none(shop=shop, plugin=plugin_name)
-    saved = {k: v for k, v in (row.settings or {}).items() if not k.startswith("_")} if row else {}
+    stored = _settings.get((shop.id, plugin_name), lambda: ShopModule.select(ShopModule.settings).where(
+        (ShopModule.shop == shop.id) & (ShopModule.plugin == plugin_name)).scalar())
+    saved = {k: copy.deepcopy(v) for k, v in (stored or {}).items() if not k.startswith("_")}
     info = registry().plugins[plugin_name].info
     defaults = {}
     if info.settings_form is not None:

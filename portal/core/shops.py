@@ -1,7 +1,6 @@
 """Shops and who works for them; the per-shop module switches; the platform's allow-list."""
 from __future__ import annotations
 
-import copy
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -27,18 +26,8 @@ _active_shops = changes.GenerationCache()
 
 def active_shop(slug: str) -> Shop | None:
     """The active shop at ``slug``, or ``None`` (a fresh instance each call: callers may change it)."""
-
-    def load():
-        found = Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True))  # noqa: E712
-        return None if found is None else dict(found.__data__)
-
-    data = _active_shops.get(slug, load)
-    if data is None:
-        return None
-    # JSON columns (settings) are dicts: copied, so one request's change stays its own.
-    shop = Shop(__no_default__=1, **{k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in data.items()})
-    shop._dirty.clear()
-    return shop
+    return _active_shops.get_instance(
+        slug, Shop, lambda: Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True)))  # noqa: E712
 
 
 def create_shop(slug: str, name: str, **fields) -> Shop:

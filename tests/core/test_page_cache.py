@@ -230,3 +230,21 @@ def test_a_page_rendered_during_an_open_write_is_not_kept_past_its_commit(portal
     after = changes.generation()
     assert during != after
     assert "Pantofel Loafer" in page(client, "/s/workshop/p/pantofel-oxford").get_data(as_text=True)
+
+
+def test_rows_kept_between_writes_follow_every_change(portal_app, shop, customer):
+    """What core keeps per process (roles, the logged-in user) is re-read after any write."""
+    from portal.core.models import Membership, User
+    from portal.core.permissions import roles_anywhere
+    from portal.core.shops import add_member
+
+    assert roles_anywhere(customer) == frozenset()
+    add_member(shop, customer, "courier")
+    assert roles_anywhere(customer) == {"courier"}
+    Membership.delete().where(Membership.user == customer.id).execute()
+    assert roles_anywhere(customer) == frozenset()
+
+    client = make_client(portal_app, customer)
+    assert 'action="/logout"' in page(client, "/s/workshop/").get_data(as_text=True)
+    User.update(is_active_flag=False).where(User.id == customer.id).execute()
+    assert 'action="/logout"' not in page(client, "/s/workshop/").get_data(as_text=True)

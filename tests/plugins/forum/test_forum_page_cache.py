@@ -39,3 +39,24 @@ def test_members_and_the_index_follow_the_same_rules(portal_app, shop, forum, ma
     # The author sees their own held thread; the cached anonymous page never does.
     assert "Held for approval" in text(mine)
     assert "Held for approval" not in text(make_client(portal_app).get(f"/s/workshop/forum/c/{forum.care.id}"))
+
+
+def test_the_owner_menu_badge_follows_every_new_held_post(portal_app, shop, forum, make_thread, customer,
+                                                          enable_plugin, owner_client):
+    """Menus are kept per process between writes (portal.core.plugins.nav_items); a write shows at once."""
+    import re
+
+    enable_plugin(shop, "forum")
+
+    def badge():
+        body = text(owner_client.get("/s/workshop/manage/"))
+        found = re.search(r'forum/manage/"[^>]*>Forum(?: <mark>(\d+)</mark>)?', body)
+        assert found, "no Forum entry in the owner's menu"
+        return int(found.group(1) or 0)
+
+    assert badge() == 0
+    make_thread(forum.care, customer, title="First", held=True)
+    assert badge() == 1
+    assert badge() == 1
+    make_thread(forum.care, customer, title="Second", held=True)
+    assert badge() == 2

@@ -563,7 +563,9 @@ def category_delete(category_id: int):
         return render_template("forum/manage/category_edit.html", **post_context(
             category=cat, form=CategoryForm(prefix="cat", formdata=None, obj=cat), delete_form=form,
             threads=models.thread_count(cat))), 422
-    target = models.category_of(g.shop, int(form.move_to.data)) if form.move_to.data else None
+    # Optional() lets blank input through as it came (" "), so only digits name a category.
+    choice = (form.move_to.data or "").strip()
+    target = models.category_of(g.shop, int(choice)) if choice.isdigit() else None
     try:
         moved = models.delete_category(cat, target)
     except ValueError:

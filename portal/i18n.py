@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import support
 from flask import g, has_request_context, request, session
 from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
+from flask_babel import _get_current_context as flask_babel_context
 from flask_babel import gettext as _  # noqa: F401  (re-exported for convenience)
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_login import current_user
@@ -45,6 +46,22 @@ class _CorePluralDomain(Domain):
     """
 
     def get_translations(self):
+        # Pages ask this once per translated string (a hundred times and more); Flask-Babel
+        # rebuilds the locale's name and looks up its cache each time. Keep the answer on the
+        # request's Babel context for as long as its locale object stays the same one
+        # (``force_locale``, used for mails in the recipient's language, swaps that object).
+        ctx = flask_babel_context()
+        locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+        if locale is not None:
+            kept = getattr(ctx, "portal_translations", None)
+            if kept is not None and kept[0] is locale and kept[1] is self:
+                return kept[2]
+        translations = self._merged_translations()
+        if ctx is not None:
+            ctx.portal_translations = (getattr(ctx, "babel_locale", None), self, translations)
+        return translations
+
+    def _merged_translations(self):
         translations = super().get_translations()
         if isinstance(translations, support.Translations) and not getattr(translations, "_portal_plural", False):
             core = support.Translations.load(self.translation_directories[0], [get_locale()], "messages")

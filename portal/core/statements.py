@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,8 @@ from portal.core.orders import (
     Payment,
     StatementLine,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_STATEMENT_BYTES = 2 * 1024 * 1024
 HEADER_SEARCH_ROWS = 30
@@ -441,8 +444,19 @@ def approve_line(line: StatementLine, actor, role: str, order: Order | None = No
 
     :param order: for an ambiguous or unmatched line, the order the owner chose;
         a proposed line uses its match.
-    :raises StatementError: the line was handled already or the order is not waiting for money.
+    :raises StatementError: the line was handled already or the order is not waiting for money
+        (logged as a warning, like every refused payment step; no personal data).
     """
+    try:
+        return _approve_line(line, actor, role, order)
+    except StatementError as error:
+        log.warning("refused approving statement line %s of shop %s for order %s by role %s (user %s): %s",
+                    line.id, line.shop_id, getattr(order, "number", None), role, getattr(actor, "id", None),
+                    str(error))
+        raise
+
+
+def _approve_line(line: StatementLine, actor, role: str, order: Order | None) -> Order:
     if role not in SHOP_TEAM:
         raise StatementError(_l("Only the shop's owner or staff may approve payments."))
     with notifications.collected(), atomic_write():

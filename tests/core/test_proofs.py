@@ -188,6 +188,18 @@ def test_oversized_upload_is_refused(portal_app, shop, customer, customer_client
     assert Payment.select().count() == 0 and proof_files(portal_app) == []
 
 
+def test_a_50_mb_upload_is_stopped_at_the_request_limit(portal_app, shop, customer, customer_client):
+    """Issue 11 item 5: a 50 MB file never reaches the proof code; the 413 page says why, nothing is stored."""
+    order = awaiting_order(shop, customer=customer)
+    data = png_bytes() + b"\x00" * (50 * 1024 * 1024)
+    assert len(data) > portal_app.config["MAX_CONTENT_LENGTH"]
+    response = upload(customer_client, order, data, "huge.png")
+    assert response.status_code == 413
+    assert "<html" in response.get_data(as_text=True)
+    assert Payment.select().count() == 0 and proof_files(portal_app) == []
+    assert Order.get_by_id(order.id).status == AWAITING_PAYMENT
+
+
 def test_no_file_at_all(portal_app, shop, customer, customer_client):
     order = awaiting_order(shop, customer=customer)
     response = customer_client.post(order_url(order, "proof"), data={"payer_name": "A"}, headers=EN,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -266,13 +267,19 @@ def test_rematch_after_a_later_confirmation(portal_app, shop, owner_client):
     assert (only_line().status, only_line().matched_order_id) == ("proposed", order.id)
 
 
-def test_stale_proposal_is_not_approved(portal_app, shop, owner_client):
+def test_stale_proposal_is_not_approved(portal_app, shop, owner_client, caplog):
     order = awaiting_order(shop)
     statements.import_statement(shop, "a.csv", bca(("27/11/2026", "X", order.amount_due, "CR")), "bca")
     owner_client.post(f"/s/{shop.slug}/manage/orders/{order.number}/mark-paid", headers=EN)
     line = only_line()
-    response = owner_client.hx_post(f"/s/{shop.slug}/manage/statements/lines/{line.id}/approve", headers=EN)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="portal.core.statements"):
+        response = owner_client.hx_post(f"/s/{shop.slug}/manage/statements/lines/{line.id}/approve", headers=EN)
     assert "not waiting for a payment any more" in response.get_data(as_text=True)
+    # Refused payment steps are logged (issue 11 item 2), once, by line and shop, without personal data.
+    refusals = [r.getMessage() for r in caplog.records if r.name == "portal.core.statements"]
+    assert len(refusals) == 1 and f"statement line {line.id} of shop {shop.id}" in refusals[0]
+    assert order.name not in refusals[0] and order.email not in refusals[0]
     assert StatementLine.get_by_id(line.id).status == "proposed"
     assert Payment.select().where(Payment.order == order).count() == 1
 

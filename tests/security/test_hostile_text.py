@@ -102,3 +102,29 @@ def test_mail_from_hostile_orders_has_clean_headers_and_one_recipient(portal_app
                 assert "\r" not in message[header] and "\n" not in message[header]
             if mail.body_html:
                 assert_inert(mail.body_html, f"mail {mail.subject}")
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_uploaded_file_names_shown_again_are_inert(portal_app, owner_client, shop, text):
+    """A bank statement's file name is the one upload name the portal shows back (statement list and page)."""
+    from payments_testkit import multipart
+
+    from portal.core.orders import BankStatement
+
+    csv = (b"Tanggal Transaksi,Keterangan,Cabang,Jumlah,Saldo\r\n"
+           b'27/11/2026,TRSF CR BUDI,0000,"100,000.00 CR","10,000,000.00"\r\n')
+    body, content_type = multipart({"statement": (csv, f"{text}.csv")}, {"preset": "bca"})
+    response = owner_client.post(f"/s/{shop.slug}/manage/statements", data=body, content_type=content_type,
+                                 headers=EN)
+    if response.status_code != 303:
+        # A name the multipart encoding cannot carry (quotes, CR/LF) arrives as no file at all:
+        # the form is shown again with its message, and nothing is stored.
+        assert response.status_code in (200, 422) and BankStatement.select().count() == 0
+        assert_inert(response.get_data(as_text=True), f"statement form after {text!r}")
+        return
+    statement = BankStatement.get()
+    pages = [owner_client.get(f"/s/{shop.slug}/manage/statements", headers=EN),
+             owner_client.get(f"/s/{shop.slug}/manage/statements/{statement.id}", headers=EN)]
+    for page in pages:
+        assert page.status_code == 200
+        assert_inert(page.get_data(as_text=True), f"statement file name {text!r}")

@@ -248,6 +248,8 @@ def _queue(order, mail: OrderMail):
 def _send_customer_mail(order_id: int, action: str):
     try:
         order = _reload(order_id)
+        if action == "request_payment" and order is not None and order.total == 0:
+            return  # an order of Rp0 has nothing to transfer (payments.confirm_order marks it paid)
         if order is not None:
             _queue(order, customer_mail(order, action))
     except Exception:

@@ -4,7 +4,9 @@
 only code that changes ``Order.status``: it locks the order, checks the action,
 the actor's role and the plugins' "before" hooks, writes the new status and its
 ``OrderEvent`` in one transaction, releases reserved stock or capacity when an
-order ends early, and only after commit tells plugins and queues notifications.
+order ends early, and only after commit tells plugins and queues notifications —
+after the *outermost* commit when it runs inside a caller's transaction, and not at
+all when that transaction rolls back (``db.on_commit``).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core import capacity
 from portal.core import orders as o
-from portal.core.db import atomic_write, is_sqlite, utcnow
+from portal.core.db import atomic_write, is_sqlite, on_commit, utcnow
 from portal.core.models import Product
 
 log = logging.getLogger(__name__)
@@ -115,9 +117,32 @@ def transition(order: o.Order, action: str, actor=None, role: str = SYSTEM, note
     try:
         return _transition(order, action, actor, role, note, changes)
     except TransitionError as err:
-        log.warning("refused transition: order %s (%s) action %r by %s (user %s): %s", order.number, order.status,
-                    action, role, getattr(actor, "id", None), str(err))
+        log_refusal(log, order, action, actor, role, err)
         raise
+
+
+def log_refusal(logger: logging.Logger, order, action: str, actor, role: str | None, error: Exception):
+    """Log a refused step once, as a warning: shop, order number and status, action, role, user id, reason.
+
+    Never personal data (names, addresses, phone numbers): the user is named by id.
+    ``error`` is marked, so a service further up the call that logs its own refusals
+    leaves this one alone (see ``already_logged``).
+    """
+    if already_logged(error):
+        return
+    error.portal_refusal_logged = True
+    try:
+        shop = order.shop.slug
+    except Exception:  # a refusal must be logged even if the shop cannot be read now
+        shop = getattr(order, "shop_id", None)
+    logger.warning("refused %s on order %s of shop %s (status %s) by role %s (user %s): %s", action,
+                   getattr(order, "number", None), shop, getattr(order, "status", None), role,
+                   getattr(actor, "id", None), str(error))
+
+
+def already_logged(error: Exception) -> bool:
+    """Has ``log_refusal`` already logged this error?"""
+    return getattr(error, "portal_refusal_logged", False)
 
 
 def _transition(order: o.Order, action: str, actor, role: str, note: str, changes: dict | None) -> o.Order:
@@ -158,7 +183,16 @@ def _transition(order: o.Order, action: str, actor, role: str, note: str, change
 
 
 def after_commit(order: o.Order, action: str, from_status, to_status, actor, role):
-    """Tell plugins and queue notifications; runs only once the change is committed."""
+    """Tell plugins and queue notifications once the change is committed.
+
+    At once when no transaction is open; inside a caller's transaction (a view or
+    service wrapping several steps in ``atomic()``), when its outermost commit
+    happens, and never if it rolls back.
+    """
+    on_commit(_tell, order, action, from_status, to_status, actor, role)
+
+
+def _tell(order: o.Order, action: str, from_status, to_status, actor, role):
     registry = current_app.extensions["portal"]
     registry.call_isolated(
         "portal_order_after_transition", order.shop,
@@ -211,5 +245,5 @@ STATUS_LABELS = {
     o.EXPIRED: _l("expired"),
 }
 
-__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "TransitionError", "actions_for", "add_event", "allowed_actions",
-           "status_label", "transition"]
+__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "TransitionError", "actions_for", "add_event", "after_commit",
+           "allowed_actions", "log_refusal", "status_label", "transition"]

@@ -15,6 +15,9 @@ goes with are written in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
+import logging
 import secrets
 from collections.abc import Mapping
 
@@ -28,6 +31,8 @@ from portal.core.order_flow import (
     SYSTEM,
     TransitionError,
     add_event,
+    already_logged,
+    log_refusal,
     transition,
 )
 from portal.core.orders import (
@@ -48,8 +53,39 @@ CODES = range(1, 1000)
 REMINDER_BEFORE = dt.timedelta(hours=6)
 
 
+log = logging.getLogger(__name__)
+
+
 class PaymentError(Exception):
     """A refused payment action; ``str(error)`` is a message for the user. Nothing changed."""
+
+
+def _refusals_logged(default_role: str | None = None):
+    """Log each refusal (``PaymentError``, or a ``TransitionError`` of the service's own) once, as a warning.
+
+    Issue 11: forbidden steps are refused *and logged*. A refusal ``transition()``
+    already logged is left alone. The wrapped function takes ``order`` or
+    ``payment`` and, where it has them, ``actor`` and ``role``.
+    """
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except (PaymentError, TransitionError) as err:
+                if not already_logged(err):
+                    given = signature.bind(*args, **kwargs)
+                    given.apply_defaults()
+                    values = given.arguments
+                    order = values.get("order") or Order.get_or_none(Order.id == values["payment"].order_id)
+                    log_refusal(log, order, fn.__name__, values.get("actor"), values.get("role", default_role), err)
+                raise
+
+        return wrapper
+
+    return decorate
 
 
 # ---------------------------------------------------------------------------
@@ -96,7 +132,13 @@ class _PaymentTerms(Mapping):
 
     def _resolve(self) -> dict:
         if self._values is None:
-            code, amount = pick_unique_code(Order.get_by_id(self.order.id))
+            current = Order.get_by_id(self.order.id)
+            if current.total == 0:
+                # Vouchers or points paid for everything: no transfer, so no code and no deadline to expire by.
+                self._values = {"unique_code": None, "amount_due": 0, "payment_deadline": None,
+                                "reminder_sent_at": None}
+                return self._values
+            code, amount = pick_unique_code(current)
             hours = int(shop_setting(self.order.shop, "payment_deadline_hours") or 24)
             self._values = {
                 "unique_code": code,
@@ -116,6 +158,7 @@ class _PaymentTerms(Mapping):
         return 4
 
 
+@_refusals_logged()
 def confirm_order(order: Order, actor=None, role: str = "owner", note: str = "") -> Order:
     """Confirm a placed order and give the customer the amount to transfer and a deadline.
 
@@ -130,7 +173,14 @@ def confirm_order(order: Order, actor=None, role: str = "owner", note: str = "")
             return order
     if order.status != CONFIRMED or order.payment_method == COD:
         raise TransitionError(_l("This order is not waiting for confirmation."))
-    return request_payment(order)
+    order = request_payment(order)
+    if order.total == 0 and order.status == AWAITING_PAYMENT:
+        # Nothing to pay (vouchers or points cover the total): nothing to wait for either. The flow
+        # lets only the shop's team verify a payment, so the one who confirmed does, in the same step.
+        log.info("order %s totals Rp0: payment verified on confirmation by %s (user %s)", order.number, role,
+                 getattr(actor, "id", None))
+        order = transition(order, "verify_payment", actor=actor, role=role)
+    return order
 
 
 def request_payment(order: Order, now: dt.datetime | None = None) -> Order:
@@ -143,6 +193,7 @@ def request_payment(order: Order, now: dt.datetime | None = None) -> Order:
 # ---------------------------------------------------------------------------
 
 
+@_refusals_logged(default_role="customer")
 def submit_proof(order: Order, upload, actor=None, payer_name: str = "", payer_bank: str = "") -> Payment:
     """Check and store a transfer proof, record it and move the order to "payment submitted".
 
@@ -188,6 +239,7 @@ def _require_team(role: str):
         raise PaymentError(_l("Only the shop's owner or staff may review payments."))
 
 
+@_refusals_logged()
 def approve_payment(payment: Payment, actor, role: str) -> Order:
     """Accept a submitted proof: the payment is approved and the order paid, together.
 
@@ -204,6 +256,7 @@ def approve_payment(payment: Payment, actor, role: str) -> Order:
         return transition(order, "verify_payment", actor=actor, role=role)
 
 
+@_refusals_logged()
 def reject_payment(payment: Payment, actor, role: str, reason: str) -> Order:
     """Refuse a proof with a reason the customer sees; the order waits for payment again.
 
@@ -230,6 +283,7 @@ def reject_payment(payment: Payment, actor, role: str, reason: str) -> Order:
         return order
 
 
+@_refusals_logged()
 def record_payment(order: Order, actor, role: str, note: str = "") -> Order:
     """The shop saw the money arrive (bank app, branch visit) without a proof or statement."""
     _require_team(role)

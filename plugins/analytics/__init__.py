@@ -4,8 +4,9 @@ A dashboard of revenue and orders over time against the previous period, top
 products and categories, the order funnel, lead times and cities; RFM segments,
 cohort retention, repeat rate and lifetime value; a single view of each customer
 with the notes the team keeps. Everything is computed with SQL aggregation from
-core's order tables; the plugin stores only the notes. Switching it off hides the
-pages; the notes stay.
+core's order tables; the plugin stores the notes and a daily summary of whole past
+days (``summary.py``), rebuilt for a day whenever one of its orders changes.
+Switching it off hides the pages; the notes stay.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from plugins.analytics import models, queries, views
+from plugins.analytics import models, queries, summary, views
 from portal import CustomerSegment, NavItem, PluginInfo, hookimpl
 from portal.core.permissions import is_staff
 
@@ -34,6 +35,8 @@ def portal_register_plugin():
 
 @hookimpl
 def portal_register_models():
+    # The daily summary is not handed over: it is derived from the orders (a shop's export
+    # need not carry it; a new home rebuilds it from the orders).
     return [models.AnalyticsCustomerNote]
 
 
@@ -74,6 +77,20 @@ def portal_slot_order_sidebar(shop, order, user):
 
 
 @hookimpl
+def portal_order_after_transition(order):
+    # Placement and every status change (after commit): that day's summary is rebuilt on the next read.
+    summary.mark_dirty(order)
+
+
+@hookimpl
+def portal_shop_module_toggled(shop, plugin):
+    # While switched off the plugin heard no order changes: start the summary again
+    # from the orders (lazily, on the next read).
+    if plugin == NAME:
+        summary.forget(shop)
+
+
+@hookimpl
 def portal_customer_segments(shop):
     ids = queries.segment_ids(shop)
     return [
@@ -87,4 +104,6 @@ def portal_register_demo_data(shop):
     # Core's demo orders are all the analytics needs; the team's notes make the customer view believable.
     from plugins.analytics.demo import load_demo_notes
 
+    # Demo orders are written straight into the tables, without order hooks.
+    summary.forget(shop)
     return load_demo_notes(shop)

@@ -12,6 +12,13 @@ delivered, completed). Cancelled, rejected and expired orders never count, even
 if they were paid before they were cancelled. An order counts in the period in
 which it was *placed* (its ``created_at``), with its total (goods + delivery −
 discount). All periods are Asia/Jakarta calendar days (UTC+7, no daylight saving).
+
+The dashboard's figures (series, totals, top products and categories, funnel,
+lead times, cities) read the whole past days of a period from the daily summary
+(``summary.py``, kept exact by rebuilding a day whenever one of its orders
+changes) and only today, or later days, from the order tables; each takes
+``summary=False`` to compute everything from the order tables instead (the
+tests compare the two).
 """
 from __future__ import annotations
 
@@ -56,6 +63,19 @@ def bucket(column, unit: str):
             return fn.date(column, "+7 hours", "weekday 0", "-6 days").coerce(False)
         return fn.strftime("%Y-%m-01", column, "+7 hours").coerce(False)
     return fn.to_char(fn.date_trunc(unit, _pg_local(column)), "YYYY-MM-DD").coerce(False)
+
+
+def date_bucket(column, unit: str):
+    """Like ``bucket`` for a column that already holds a Jakarta date (the daily summary's ``day``)."""
+    if unit not in UNITS:
+        raise ValueError(unit)
+    if is_sqlite():
+        if unit == "day":
+            return fn.strftime("%Y-%m-%d", column).coerce(False)
+        if unit == "week":
+            return fn.date(column, "weekday 0", "-6 days").coerce(False)
+        return fn.strftime("%Y-%m-01", column).coerce(False)
+    return fn.to_char(fn.date_trunc(unit, column), "YYYY-MM-DD").coerce(False)
 
 
 def month_key(column):
@@ -144,6 +164,52 @@ def _placed_in(shop, period: Period):
     return (Order.shop == shop) & (Order.created_at >= start) & (Order.created_at < end)
 
 
+def split(period: Period, summary: bool = True, today: dt.date | None = None) -> tuple[Period | None, Period | None]:
+    """``(past, live)``: the whole past days of the period (read from the daily summary) and the rest (today on).
+
+    With ``summary=False`` everything is live.
+    """
+    if not summary:
+        return None, period
+    today = today or jakarta_today()
+    past = Period(period.start, min(period.end, today - dt.timedelta(days=1)), period.unit)
+    live = Period(max(period.start, today), period.end, period.unit)
+    return (past if past.start <= past.end else None), (live if live.start <= live.end else None)
+
+
+def prepare(shop, *periods: Period, summary: bool = True) -> None:
+    """Bring the daily summary of the periods' past days up to date at once (one check instead of one per figure)."""
+    pasts = [p for p in (split(period, summary)[0] for period in periods) if p is not None]
+    if pasts:
+        _ensure(shop, min(p.start for p in pasts), max(p.end for p in pasts))
+
+
+def _ensure(shop, first: dt.date, last: dt.date) -> None:
+    from flask import g, has_request_context
+
+    from plugins.analytics import summary
+
+    # A page shows several figures of the same days: check the summary once per request.
+    done = g.setdefault("_analytics_ensured", []) if has_request_context() else []
+    if any(s == shop.id and a <= first and last <= b for s, a, b in done):
+        return
+    summary.ensure(shop, first, last)
+    done.append((shop.id, first, last))
+
+
+def _past_days(shop, past: Period):
+    """A condition on a summary model's rows of ``past``, made current first."""
+    _ensure(shop, past.start, past.end)
+    return lambda model: (model.shop == shop) & (model.day >= past.start) & (model.day <= past.end)
+
+
+def _union(parts):
+    query = parts[0]
+    for part in parts[1:]:
+        query = query.union_all(part)
+    return query
+
+
 def _is_revenue():
     return Order.status.in_(REVENUE_STATUSES)
 
@@ -188,23 +254,36 @@ def delta_percent(current: int, previous: int) -> float | None:
     return round((current - previous) * 100.0 / previous, 1)
 
 
-def series(shop, period: Period) -> list[Point]:
+def _counts_parts(shop, period: Period, summary: bool, unit: str | None):
+    """Per bucket (or in all, ``unit=None``): orders placed, revenue orders, revenue — summary rows and live rows."""
+    from plugins.analytics.models import AnalyticsDay as D
+
+    past, live = split(period, summary)
+    parts = []
+    if past:
+        where = _past_days(shop, past)
+        key = date_bucket(D.day, unit) if unit else Value(1)
+        parts.append(D.select(key.alias("b"), D.orders.alias("n"), D.paid_orders.alias("p"), D.revenue.alias("r"))
+                     .where(where(D)))
+    if live:
+        key = bucket(Order.created_at, unit) if unit else Value(1)
+        part = Order.select(key.alias("b"), fn.COUNT(Order.id).alias("n"), _revenue_count().alias("p"),
+                            _revenue_total().alias("r")).where(_placed_in(shop, live))
+        parts.append(part.group_by(key) if unit else part)
+    u = _union(parts).alias("u")
+    return Select([u], [u.c.b, fn.SUM(u.c.n), fn.SUM(u.c.p), fn.SUM(u.c.r)]).group_by(u.c.b)
+
+
+def series(shop, period: Period, summary: bool = True) -> list[Point]:
     """Orders placed, orders that count as revenue, and revenue, per bucket (empty buckets included)."""
-    b = bucket(Order.created_at, period.unit)
-    rows = (
-        Order.select(b.alias("b"), fn.COUNT(Order.id), _revenue_count(), _revenue_total())
-        .where(_placed_in(shop, period))
-        .group_by(b)
-        .tuples()
-    )
-    found = {dt.date.fromisoformat(str(day)): (n, paid, revenue) for day, n, paid, revenue in rows}
+    found = {dt.date.fromisoformat(str(day)): (n, paid, revenue)
+             for day, n, paid, revenue in _run(_counts_parts(shop, period, summary, period.unit))}
     return [Point(day, *map(int, found.get(day, (0, 0, 0)))) for day in period.buckets()]
 
 
-def totals(shop, period: Period) -> Totals:
-    n, paid, revenue = (
-        Order.select(fn.COUNT(Order.id), _revenue_count(), _revenue_total()).where(_placed_in(shop, period)).tuples().get()
-    )
+def totals(shop, period: Period, summary: bool = True) -> Totals:
+    rows = _run(_counts_parts(shop, period, summary, None))
+    n, paid, revenue = rows[0][1:] if rows else (0, 0, 0)
     return Totals(int(n or 0), int(paid or 0), int(revenue or 0))
 
 
@@ -220,38 +299,50 @@ class Ranked:
     key: int | None = None
 
 
-def top_products(shop, period: Period, limit: int = 10) -> list[Ranked]:
+def _product_lines(shop, period: Period, summary: bool):
+    """``(pid, name, q, r)`` rows of revenue orders' lines: per day and product from the summary, per line live."""
+    from plugins.analytics.models import AnalyticsDayProduct as DP
+
+    past, live = split(period, summary)
+    parts = []
+    if past:
+        where = _past_days(shop, past)
+        parts.append(DP.select(DP.product.alias("pid"), DP.name.alias("name"), DP.quantity.alias("q"),
+                               DP.revenue.alias("r")).where(where(DP)))
+    if live:
+        parts.append(OrderItem.select(OrderItem.product.alias("pid"), OrderItem.name.alias("name"),
+                                      OrderItem.quantity.alias("q"), OrderItem.line_total.alias("r"))
+                     .join(Order, on=(OrderItem.order == Order.id))
+                     .where(_placed_in(shop, live) & _is_revenue()))
+    return _union(parts).alias("u")
+
+
+def top_products(shop, period: Period, limit: int = 10, summary: bool = True) -> list[Ranked]:
     """Best-selling products by revenue (order lines of revenue orders placed in the period)."""
-    name = fn.COALESCE(fn.MAX(Product.name), fn.MAX(OrderItem.name))
-    revenue = fn.SUM(OrderItem.line_total)
-    rows = (
-        OrderItem.select(OrderItem.product, name, fn.SUM(OrderItem.quantity), revenue)
-        .join(Order, on=(OrderItem.order == Order.id))
-        .switch(OrderItem)
-        .join(Product, pw.JOIN.LEFT_OUTER, on=(OrderItem.product == Product.id))
-        .where(_placed_in(shop, period) & _is_revenue())
-        .group_by(OrderItem.product)
-        .order_by(revenue.desc(), OrderItem.product)
+    u = _product_lines(shop, period, summary)
+    name = fn.COALESCE(fn.MAX(Product.name), fn.MAX(u.c.name))
+    revenue = fn.SUM(u.c.r)
+    rows = _run(
+        Select([u], [u.c.pid, name, fn.SUM(u.c.q), revenue])
+        .join(Product, pw.JOIN.LEFT_OUTER, on=(u.c.pid == Product.id))
+        .group_by(u.c.pid)
+        .order_by(revenue.desc(), u.c.pid)
         .limit(limit)
-        .tuples()
     )
     return [Ranked(str(label), int(qty), int(rev), pid) for pid, label, qty, rev in rows]
 
 
-def top_categories(shop, period: Period, limit: int = 10) -> list[Ranked]:
+def top_categories(shop, period: Period, limit: int = 10, summary: bool = True) -> list[Ranked]:
     """Revenue per product category; lines of deleted or uncategorised products come under key ``None``."""
-    revenue = fn.SUM(OrderItem.line_total)
-    rows = (
-        OrderItem.select(Category.id, fn.MAX(Category.name), fn.SUM(OrderItem.quantity), revenue)
-        .join(Order, on=(OrderItem.order == Order.id))
-        .switch(OrderItem)
-        .join(Product, pw.JOIN.LEFT_OUTER, on=(OrderItem.product == Product.id))
+    u = _product_lines(shop, period, summary)
+    revenue = fn.SUM(u.c.r)
+    rows = _run(
+        Select([u], [Category.id, fn.MAX(Category.name), fn.SUM(u.c.q), revenue])
+        .join(Product, pw.JOIN.LEFT_OUTER, on=(u.c.pid == Product.id))
         .join(Category, pw.JOIN.LEFT_OUTER, on=(Product.category == Category.id))
-        .where(_placed_in(shop, period) & _is_revenue())
         .group_by(Category.id)
         .order_by(revenue.desc(), Category.id)
         .limit(limit)
-        .tuples()
     )
     return [Ranked(str(label) if label is not None else "", int(qty), int(rev), cid) for cid, label, qty, rev in rows]
 
@@ -288,16 +379,18 @@ LEAD_TIME_SPANS = {
 }
 
 
-def _milestones(shop, period: Period):
-    """Per order placed in the period: when it was placed, first confirmed, paid, handed over, delivered.
+def _milestones(where):
+    """Per order matching ``where``: its Jakarta day, when it was placed, first confirmed, paid, handed over, delivered.
 
-    :return: ``(placed, milestones)``, two CTEs. ``placed`` (the period's orders)
+    :return: ``(placed, milestones)``, two CTEs. ``placed`` (the matching orders)
         is materialised so the planner reaches them through the (shop, created_at)
         index; grouping the join by order id would otherwise walk every order the
         shop ever had.
     """
-    placed = Order.select(Order.id.alias("oid"), Order.created_at.alias("placed_at")).where(
-        _placed_in(shop, period)).cte("placed", materialized=True)
+    from plugins.analytics.summary import day_of
+
+    placed = Order.select(Order.id.alias("oid"), Order.created_at.alias("placed_at"),
+                          day_of(Order.created_at).alias("day")).where(where).cte("placed", materialized=True)
 
     def first(status):
         return fn.MIN(Case(None, [(OrderEvent.to_status == status, OrderEvent.created_at)], None))
@@ -305,6 +398,7 @@ def _milestones(shop, period: Period):
     milestones = (
         Select([placed], [
             placed.c.oid,
+            fn.MIN(placed.c.day).alias("day"),
             fn.MIN(placed.c.placed_at).alias("placed_at"),
             first(o.CONFIRMED).alias("confirmed_at"),
             first(o.PAID).alias("paid_at"),
@@ -322,62 +416,85 @@ def _milestones(shop, period: Period):
     return placed, milestones
 
 
-def _median_part(m, key: str):
-    """``(key, median hours, orders measured, NULL, NULL)`` for one span, over the milestones CTE ``m``.
-
-    The exact median in SQL on both databases: durations numbered with
-    ``ROW_NUMBER()`` beside ``COUNT(*) OVER ()``, and only the middle one or two
-    rows averaged — one row comes back however many orders there are.
-    (PostgreSQL could use ``percentile_cont``; this form also runs on SQLite.)
-    """
-    start_name, end_name = LEAD_TIME_SPANS[key]
-    start, end = getattr(m.c, start_name), getattr(m.c, end_name)
-    hours = hours_between(start, end)
-    ranked = Select(
-        [m],
-        [hours.alias("h"), fn.ROW_NUMBER().over(order_by=[hours]).alias("rn"), fn.COUNT(SQL("*")).over().alias("cnt")],
-    ).where(start.is_null(False) & end.is_null(False)).alias(f"r_{key}")
-    r = ranked.c
-    middle = (r.rn == (r.cnt + 1) / 2) | (r.rn == (r.cnt + 2) / 2)
-    return Select([ranked], [Value(key), fn.AVG(r.h), fn.MAX(r.cnt), SQL("NULL"), SQL("NULL")]).where(middle)
+def lead_time_columns(m):
+    """``(key, start, end, hours)`` of each lead-time span over the milestones CTE ``m``."""
+    out = []
+    for key, (start_name, end_name) in LEAD_TIME_SPANS.items():
+        start, end = getattr(m.c, start_name), getattr(m.c, end_name)
+        out.append((key, start, end, hours_between(start, end)))
+    return out
 
 
-def order_flow(shop, period: Period) -> tuple[list[Step], list[LeadTime]]:
-    """The funnel and the three lead-time medians of the orders placed in the period, in one query.
+def flow_counts(m):
+    """Over the milestones CTE ``m``: orders, how many reached confirmed, paid, delivered, and how many have
+    each lead time measured (in ``LEAD_TIME_SPANS`` order)."""
+    measured = [fn.COALESCE(fn.SUM(Case(None, [(start.is_null(False) & end.is_null(False), 1)], 0)), 0)
+                for _, start, end, _ in lead_time_columns(m)]
+    return [fn.COUNT(SQL("*")), fn.COUNT(m.c.confirmed_at), fn.COUNT(m.c.paid_at), fn.COUNT(m.c.delivered_at),
+            *measured]
+
+
+def order_flow(shop, period: Period, summary: bool = True) -> tuple[list[Step], list[LeadTime]]:
+    """The funnel and the three lead-time medians of the orders placed in the period.
 
     "Reached" comes from the order's status history (``OrderEvent``), so an
-    order paid and later cancelled still counts as having been paid. The
-    per-order milestones are a CTE read four times (the funnel's counts and each
-    median), so the events are scanned once.
+    order paid and later cancelled still counts as having been paid. Past days
+    come from the daily summary (counts per day, and every order's durations);
+    the live days from the per-order milestones CTE.
+
+    The exact median on both databases: count each span's durations, then read
+    the middle one or two in order (``LIMIT``/``OFFSET``; the summary's durations
+    come in order from its (shop, span, hours) index) and average them.
     """
-    placed, m = _milestones(shop, period)
-    funnel_part = Select([m], [Value("funnel"), fn.COUNT(SQL("*")), fn.COUNT(m.c.confirmed_at), fn.COUNT(m.c.paid_at),
-                               fn.COUNT(m.c.delivered_at)])
-    query = funnel_part
-    for key in LEAD_TIME_SPANS:
-        query = query.union_all(_median_part(m, key))
-    rows = {row[0]: row[1:] for row in _run(query.with_cte(placed, m))}
+    from plugins.analytics.models import AnalyticsDay as D
+    from plugins.analytics.models import AnalyticsLeadTime as L
+
+    past, live = split(period, summary)
+    # orders, reached confirmed, paid, delivered, then the number of durations of each span
+    counts = [0] * (4 + len(LEAD_TIME_SPANS))
+    lead_parts = {key: [] for key in LEAD_TIME_SPANS}
+    ctes = []
+    if past:
+        where = _past_days(shop, past)
+        columns = [D.orders, D.reached_confirmed, D.reached_paid, D.reached_delivered,
+                   *(getattr(D, f"measured_{key}") for key in LEAD_TIME_SPANS)]
+        row = _run(Select([D], [fn.SUM(c) for c in columns]).where(where(D)))[0]
+        counts = [a + int(b or 0) for a, b in zip(counts, row, strict=True)]
+        for key in LEAD_TIME_SPANS:
+            lead_parts[key].append(L.select(L.hours.alias("h")).where(where(L) & (L.span == key)))
+    if live:
+        placed, m = _milestones(_placed_in(shop, live))
+        ctes = [placed, m]
+        row = _run(Select([m], flow_counts(m)).with_cte(*ctes))[0]
+        counts = [a + int(b or 0) for a, b in zip(counts, row, strict=True)]
+        for key, start, end, hours in lead_time_columns(m):
+            lead_parts[key].append(Select([m], [hours.alias("h")]).where(start.is_null(False) & end.is_null(False)))
     steps, previous = [], None
-    for key, count in zip(("placed", "confirmed", "paid", "delivered"), rows["funnel"], strict=True):
-        count = int(count or 0)
+    for key, count in zip(("placed", "confirmed", "paid", "delivered"), counts[:4], strict=True):
         drop = None if previous is None else (round((previous - count) * 100.0 / previous, 1) if previous else 0.0)
         steps.append(Step(key, count, drop))
         previous = count
+    sizes = dict(zip(LEAD_TIME_SPANS, counts[4:], strict=True))
     spans = []
-    for key in LEAD_TIME_SPANS:
-        median, count = rows.get(key, (None, 0, None, None))[:2]
-        spans.append(LeadTime(key, round(float(median), 1) if median is not None else None, int(count or 0)))
+    for key, parts in lead_parts.items():
+        n = sizes.get(key, 0)
+        median = None
+        if n:
+            middle = _union(parts).order_by(SQL("h")).limit(2 - n % 2).offset((n - 1) // 2)
+            values = [h for (h,) in _run(middle.with_cte(*ctes) if ctes else middle)]
+            median = sum(float(v) for v in values) / len(values)
+        spans.append(LeadTime(key, round(median, 1) if median is not None else None, n))
     return steps, spans
 
 
-def funnel(shop, period: Period) -> list[Step]:
+def funnel(shop, period: Period, summary: bool = True) -> list[Step]:
     """Orders placed in the period, and how many of them ever reached confirmed, paid and delivered."""
-    return order_flow(shop, period)[0]
+    return order_flow(shop, period, summary)[0]
 
 
-def lead_times(shop, period: Period) -> list[LeadTime]:
+def lead_times(shop, period: Period, summary: bool = True) -> list[LeadTime]:
     """Median hours from placing to payment verified, payment to hand-over, hand-over to delivery."""
-    return order_flow(shop, period)[1]
+    return order_flow(shop, period, summary)[1]
 
 
 @dataclass
@@ -387,18 +504,22 @@ class City:
     revenue: int
 
 
-def cities(shop, period: Period, limit: int = 12) -> list[City]:
+def cities(shop, period: Period, limit: int = 12, summary: bool = True) -> list[City]:
     """Orders placed and revenue per delivery city (pick-up orders have no city: shown as empty)."""
-    city = fn.TRIM(Order.city)
-    n = fn.COUNT(Order.id)
-    rows = (
-        Order.select(city, n, _revenue_total())
-        .where(_placed_in(shop, period))
-        .group_by(city)
-        .order_by(n.desc(), city)
-        .limit(limit)
-        .tuples()
-    )
+    from plugins.analytics.models import AnalyticsDayCity as DC
+
+    past, live = split(period, summary)
+    parts = []
+    if past:
+        where = _past_days(shop, past)
+        parts.append(DC.select(DC.city.alias("city"), DC.orders.alias("n"), DC.revenue.alias("r")).where(where(DC)))
+    if live:
+        city = fn.TRIM(Order.city)
+        parts.append(Order.select(city.alias("city"), fn.COUNT(Order.id).alias("n"), _revenue_total().alias("r"))
+                     .where(_placed_in(shop, live)).group_by(city))
+    u = _union(parts).alias("u")
+    n = fn.SUM(u.c.n)
+    rows = _run(Select([u], [u.c.city, n, fn.SUM(u.c.r)]).group_by(u.c.city).order_by(n.desc(), u.c.city).limit(limit))
     return [City(str(name or ""), int(count), int(revenue)) for name, count, revenue in rows]
 
 

@@ -95,6 +95,7 @@ def bucket_label(day: dt.date, unit: str) -> str:
 
 def dashboard_data(shop, period: queries.Period) -> dict:
     previous = period.previous()
+    queries.prepare(shop, previous, period)
     points = queries.series(shop, period)
     current = queries.totals_of(points)
     before = queries.totals(shop, previous)
@@ -143,6 +144,7 @@ def report(shop, name: str, period: queries.Period) -> dict | None:
     """``{"title", "description", "header", "rows", "svg"}`` for chart ``name``, or ``None`` if unknown."""
     money = charts.compact_rupiah
     if name in ("revenue", "orders"):
+        queries.prepare(shop, period.previous(), period)
         points = queries.series(shop, period)
         before = queries.series(shop, period.previous())
         labels = [bucket_label(p.day, period.unit) for p in points]

@@ -146,6 +146,15 @@ def read_token(shop, token: str) -> str | None:
     return email if shop_id == shop.id and isinstance(email, str) else None
 
 
+def unsubscribe_url(shop, email: str) -> str:
+    return external_url("loyalty.unsubscribe", shop_slug=shop.slug, token=unsubscribe_token(shop, email))
+
+
+def list_headers(url: str) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: mail programs show an "unsubscribe" button that POSTs to ``url``."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def unsubscribe(shop, email: str):
     m.LoyaltyUnsubscribe.insert(shop=shop, email=email.lower()).on_conflict_ignore().execute()
 
@@ -158,10 +167,9 @@ def unsubscribe(shop, email: str):
 def send_test(campaign, to_user) -> OutboxMail:
     """One copy, personalised for the first recipient, to the owner or staff member asking."""
     view = preview(campaign)
+    url = unsubscribe_url(campaign.shop, to_user.email)
     return queue_mail(to_user.email, "[TEST] " + view["subject"], "loyalty/campaign", lang=to_user.locale or "id",
-                      shop=campaign.shop, body=view["body"],
-                      unsubscribe_url=external_url("loyalty.unsubscribe", shop_slug=campaign.shop.slug,
-                                                   token=unsubscribe_token(campaign.shop, to_user.email)))
+                      shop=campaign.shop, headers=list_headers(url), body=view["body"], unsubscribe_url=url)
 
 
 def schedule(campaign, send_at: dt.datetime | None):
@@ -224,12 +232,11 @@ def _send_one(campaign, recipient):
                 code, voucher_id = voucher.code, voucher.id
             name = customer.name if customer else ""
             product = last_product(shop, customer) if customer else ""
+            url = unsubscribe_url(shop, recipient.email)
             mail = queue_mail(
                 recipient.email, personalise(campaign.subject, name, product, code), "loyalty/campaign",
-                lang=(customer.locale if customer else None) or "id", shop=shop,
-                body=personalise(campaign.body, name, product, code),
-                unsubscribe_url=external_url("loyalty.unsubscribe", shop_slug=shop.slug,
-                                             token=unsubscribe_token(shop, recipient.email)))
+                lang=(customer.locale if customer else None) or "id", shop=shop, headers=list_headers(url),
+                body=personalise(campaign.body, name, product, code), unsubscribe_url=url)
             m.LoyaltyRecipient.update(status=m.R_SENT, mail_id=mail.id, voucher=voucher_id, sent_at=utcnow()).where(
                 m.LoyaltyRecipient.id == recipient.id).execute()
     except MailError as exc:

@@ -130,9 +130,9 @@ def generation(database: peewee.Database | None = None) -> tuple:
 
     database = database if database is not None else db.obj
     if has_request_context():
-        token = g.get("_portal_db_token", _UNSET)
+        token = g.get("_changes_db_token", _UNSET)
         if token is _UNSET:
-            token = g._portal_db_token = _external_token(database)
+            token = g._changes_db_token = _external_token(database)
     else:
         token = _external_token(database)
     return (id(database), _last, token)  # _last read after the look, which may have moved it

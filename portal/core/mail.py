@@ -27,12 +27,41 @@ def _clean_header(value: str) -> str:
     return " ".join(str(value).replace("\r", " ").replace("\n", " ").split())
 
 
-def queue_mail(to: str, subject: str, template: str, lang: str = "id", shop=None, **context) -> OutboxMail:
+# Headers the portal sets itself: a caller's ``headers`` may not replace them.
+RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "message-id", "date", "sender", "reply-to",
+                    "content-type", "content-transfer-encoding", "mime-version"}
+_HEADER_NAME_CHARS = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def check_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """Extra headers as given, or ``MailError``: a name must be an RFC 5322 field name the portal does not
+    set itself, and neither a name nor a value may hold CR, LF (header injection) or other control characters.
+    """
+    out: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise MailError("header names and values must be text")
+        if not name or not set(name) <= _HEADER_NAME_CHARS:
+            raise MailError(f"invalid header name {name!r}")
+        if name.lower() in RESERVED_HEADERS:
+            raise MailError(f"header {name!r} is set by the portal")
+        # CR and LF above all; any other control character (bar tab) has no business in a header either.
+        if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
+            raise MailError(f"header {name!r} holds a line break or control character")
+        out[name] = value
+    return out
+
+
+def queue_mail(to: str, subject: str, template: str, lang: str = "id", shop=None,
+               headers: dict[str, str] | None = None, **context) -> OutboxMail:
     """Render ``template`` (``.txt``, and ``.html`` if present) and queue one message.
 
     :param to: one recipient address; anything else is refused.
     :param template: base name under ``templates/mail/``, e.g. ``"password_reset"``.
+    :param headers: extra headers, e.g. ``{"List-Unsubscribe": "<https://...>"}``; a name the portal
+        sets itself, or a CR/LF in a name or value, is refused with ``MailError`` (nothing is queued).
     """
+    headers = check_headers(headers)
     try:
         to = validate_email(_clean_header(to), check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -44,7 +73,7 @@ def queue_mail(to: str, subject: str, template: str, lang: str = "id", shop=None
             html = render_template(f"mail/{template}.html", shop=shop, **context)
         except Exception:
             html = ""
-    mail = OutboxMail.create(shop=shop, to=to, subject=subject[:250], body_text=text, body_html=html)
+    mail = OutboxMail.create(shop=shop, to=to, subject=subject[:250], body_text=text, body_html=html, headers=headers)
     from portal.core.jobs import jobs
 
     jobs().defer("send_mail", mail.id)
@@ -57,6 +86,9 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Message-ID"] = make_msgid(domain="portal.local")
+    # Checked when queued; checked again here, as the row could have been written by other code.
+    for name, value in check_headers(mail.headers).items():
+        msg[name] = value
     msg.set_content(mail.body_text)
     if mail.body_html:
         msg.add_alternative(mail.body_html, subtype="html")

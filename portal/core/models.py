@@ -175,6 +175,8 @@ class OutboxMail(Model):
     subject = pw.CharField(max_length=250)
     body_text = pw.TextField()
     body_html = pw.TextField(default="")
+    # Extra headers, name -> value (e.g. List-Unsubscribe); checked by ``mail.queue_mail`` (migration 0005).
+    headers = JSONField(default=dict)
     # queued -> sent | outbox (no SMTP configured) | failed (after retries)
     status = pw.CharField(max_length=10, default="queued", index=True)
     attempts = pw.IntegerField(default=0)

@@ -8,7 +8,10 @@ with:
   ``w.x.extra`` / ``w.y.extra`` (called once both shops are built);
 - ``MATRIX``: endpoint -> :class:`security_matrix.Entry` (set ``plugin=PLUGIN``);
 - ``FORMS``: endpoint -> (role, fields builder) for the form fuzzer;
-- ``CSRF_ONLY``: POST endpoints whose form is only the CSRF token.
+- ``CSRF_ONLY``: POST endpoints whose form is only the CSRF token;
+- ``TOKEN_AUTHORISED``: POST endpoints authorised by a signed token in their URL
+  instead of a session, so without a CSRF check (a mail program's one-click
+  unsubscribe, RFC 8058); the CSRF test checks their forged URLs are refused instead.
 
 Keeping a plugin's entries beside its tests means adding a plugin never edits
 the shared matrix, and removing it takes its entries with it.

@@ -82,3 +82,6 @@ FORMS = {
 }
 
 CSRF_ONLY = {"loyalty.voucher_toggle", "loyalty.campaign_test", "loyalty.campaign_cancel", "loyalty.unsubscribe"}
+# The unsubscribe link's signed token is its authorisation: a mail program's one-click POST (RFC 8058) has no
+# session and no CSRF token.
+TOKEN_AUTHORISED = {"loyalty.unsubscribe"}

@@ -143,3 +143,16 @@ def test_cancelled_order_gives_the_use_back(shop, order_with, customer):
     assert m.LoyaltyVoucher.get(code="SATU").uses == 0
     assert m.LoyaltyVoucherUse.get().released_at is not None
     assert order_with(["SATU"], customer=customer).discount == 45000
+
+
+def test_an_order_paid_wholly_by_a_voucher_needs_no_transfer(shop, order_with, customer):
+    from portal.core import payments
+    from portal.core.models import User
+    from portal.core.orders import PAID
+
+    voucher(shop, "GRATIS", kind=m.PERCENT, value=100)
+    order = order_with(["GRATIS"], customer=customer)
+    assert (order.discount, order.total) == (450_000, 0)
+    owner = User.get(User.email == "owner@shop.test")
+    paid = payments.confirm_order(order, owner, "owner")
+    assert (paid.status, paid.unique_code, paid.amount_due) == (PAID, None, 0)

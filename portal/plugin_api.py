@@ -44,13 +44,14 @@ class NavItem:
 
     :param label: text shown (already translated, or a lazy string).
     :param url: where it goes (build it with ``url_for``).
-    :param badge: an optional count shown beside the label (e.g. unread messages).
+    :param badge: an optional count shown beside the label (e.g. unread messages); text such
+        as ``"99+"`` when counting further would cost a query that grows with the data.
     :param order: sort key; lower comes first.
     """
 
     label: Any
     url: str
-    badge: int | None = None
+    badge: int | str | None = None
     order: int = 50
     extra: dict = field(default_factory=dict)
 

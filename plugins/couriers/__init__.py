@@ -79,10 +79,15 @@ def portal_checkout_delivery_options(shop, cart, destination):
 # ---------------------------------------------------------------------------
 
 
+BADGE_CAP = 99
+
+
 @hookimpl
 def portal_owner_nav_items(shop):
-    waiting = svc.ready_to_ship(shop).count()
-    return [NavItem(_l("Deliveries"), url_for("couriers.queue", shop_slug=shop.slug), badge=waiting or None, order=20)]
+    # On every back-office page: count at most 100, so years of orders cost no more than a few.
+    waiting = svc.ready_to_ship(shop).order_by().limit(BADGE_CAP + 1).count()
+    badge = f"{BADGE_CAP}+" if waiting > BADGE_CAP else (waiting or None)
+    return [NavItem(_l("Deliveries"), url_for("couriers.queue", shop_slug=shop.slug), badge=badge, order=20)]
 
 
 @hookimpl

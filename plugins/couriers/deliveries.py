@@ -79,7 +79,7 @@ def ready_to_ship(shop):
     """Ready orders that go to an address and have no active delivery: the owner's booking queue."""
     busy = m.Delivery.select(m.Delivery.order).where((m.Delivery.shop == shop) & m.Delivery.status.in_(m.ACTIVE))
     return (o.Order.select().where((o.Order.shop == shop) & (o.Order.status == o.READY)
-                                   & (o.Order.delivery_method != "pickup") & o.Order.id.not_in(busy))
+                                   & o.goes_to_an_address() & o.Order.id.not_in(busy))
             .order_by(o.Order.updated_at, o.Order.id))
 
 

@@ -128,6 +128,12 @@ class Product(Model):
             (("shop", "slug"), True),
             (("shop", "is_active", "position", "id"), False),
             (("category", "is_active", "position", "id"), False),
+            # The catalogue's sorts (newest, price), in the shop and in a category: the
+            # first page reads a few index entries however many products there are.
+            (("shop", "is_active", "created_at", "id"), False),
+            (("shop", "is_active", "price", "id"), False),
+            (("category", "is_active", "created_at", "id"), False),
+            (("category", "is_active", "price", "id"), False),
         )
         constraints = (pw.Check("price >= 0"), pw.Check("stock IS NULL OR stock >= 0"))
 

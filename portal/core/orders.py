@@ -110,6 +110,15 @@ class OrderItem(Model):
         constraints = (pw.Check("quantity > 0"), pw.Check("unit_price >= 0"))
 
 
+def goes_to_an_address():
+    """Condition on ``Order``: delivered to an address, not picked up at the shop.
+
+    Spelled with the literal (not a query parameter) so the planner sees that the
+    partial index ``order_to_deliver`` (core migration 0007) applies.
+    """
+    return Order.delivery_method != pw.SQL("'pickup'")
+
+
 class OrderEvent(Model):
     """Audit row and timeline entry; written in the same transaction as the change."""
 

@@ -123,13 +123,34 @@ def _me():
 # ---------------------------------------------------------------------------
 
 
-def tab_counts(shop) -> dict[str, int]:
-    """Orders per tab from one grouped COUNT over the shop's orders."""
-    per_status = dict(
-        o.Order.select(o.Order.status, pw.fn.COUNT(o.Order.id)).where(o.Order.shop == shop)
-        .group_by(o.Order.status).tuples()
-    )
-    return {key: sum(per_status.get(s, 0) for s in statuses) for key, (_, statuses) in TABS.items()}
+# A tab shows its exact count up to this many orders per status, then "1.000+": counting
+# a busy shop's years of completed orders on every visit to the queue would make the page
+# slower with every order (issue 10: the cost must not grow with the data).
+COUNT_CAP = 1000
+
+
+def tab_counts(shop) -> dict[str, str]:
+    """Orders per tab, as shown: exact up to ``COUNT_CAP`` per status, else ``"1.000+"``.
+
+    One statement: a bounded count per status (each reads at most ``COUNT_CAP + 1``
+    index entries), glued with UNION ALL.
+    """
+    parts = [
+        o.Order.select(pw.Value(status).alias("status"), pw.fn.COUNT(pw.SQL("1")).alias("n"))
+        .from_(o.Order.select(pw.SQL("1")).where((o.Order.shop == shop) & (o.Order.status == status))
+               .limit(COUNT_CAP + 1).alias("bounded"))
+        for status in o.STATUSES
+    ]
+    compound = parts[0]
+    for part in parts[1:]:
+        compound = compound + part  # UNION ALL
+    per_status = {row[0]: row[1] for row in compound.tuples()}
+    shown = {}
+    for key, (_, statuses) in TABS.items():
+        total = sum(min(per_status.get(s, 0), COUNT_CAP) for s in statuses)
+        capped = any(per_status.get(s, 0) > COUNT_CAP for s in statuses)
+        shown[key] = f"{total:,}".replace(",", ".") + ("+" if capped else "")
+    return shown
 
 
 def _search(query, q: str):

@@ -105,6 +105,22 @@ def test_another_shops_orders_are_not_found_here(portal_app, owner_client, other
 # ---------------------------------------------------------------------------
 
 
+def test_tab_counts_stop_at_the_cap_so_the_queue_stays_fast(portal_app, owner_client, shop, shoe, monkeypatch):
+    from portal.web import order_admin
+
+    monkeypatch.setattr(order_admin, "COUNT_CAP", 2)
+    with portal_app.test_request_context():
+        for i in range(3):
+            place(shop, [(shoe, 1)], name=f"Placed {i}")
+        order_flow.transition(place(shop, [(shoe, 1)], name="Rejected One"), "reject", role="owner")
+    html = owner_client.get(base(shop) + "/", headers=EN).get_data(as_text=True)
+    # Three placed orders: shown as "2+" wherever the placed status counts; the rejected one exactly.
+    assert re.search(r'To check <span class="count">2\+</span>', html)
+    assert re.search(r'All open <span class="count">2\+</span>', html)
+    assert re.search(r'Rejected, cancelled, expired <span class="count">1</span>', html)
+    assert re.search(r'All <span class="count">3\+</span>', html)
+
+
 def test_tabs_count_orders_per_status_and_list_them(portal_app, owner_client, shop, shoe):
     with portal_app.test_request_context():
         placed = [place(shop, [(shoe, 1)], name=f"Placed {i}") for i in range(2)]

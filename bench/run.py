@@ -271,7 +271,16 @@ def prepare_demo(args) -> tuple[str, Path]:
             done = subprocess.run([PY, "-m", "portal.cli", *step], cwd=ROOT, env=env, capture_output=True, text=True)
             if done.returncode:
                 sys.exit(f"`portal {' '.join(step)}` failed:\n{done.stderr[-3000:]}")
+    else:
+        upgrade(url, folder)
     return url, folder
+
+
+def upgrade(url: str, folder: Path):
+    env = {**os.environ, **portal_env(url, folder)}
+    done = subprocess.run([PY, "-m", "portal.cli", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"`portal db upgrade` failed:\n{done.stderr[-3000:]}")
 
 
 def prepare_generated(name: str, products: int, orders: int, args) -> tuple[str, Path]:
@@ -280,6 +289,7 @@ def prepare_generated(name: str, products: int, orders: int, args) -> tuple[str,
     folder = DATA / name
     url = f"sqlite:///{folder / 'portal.db'}"
     if folder.exists() and args.keep and (folder / "portal.db").exists():
+        upgrade(url, folder)  # data kept from an earlier run gets this code's indexes and columns
         return url, folder
     if folder.exists():
         shutil.rmtree(folder)

@@ -442,6 +442,20 @@ class QueryCounter:
         return False
 
 
+def until_hit(fetch, tries: int = 30):
+    """Call ``fetch()`` until the anonymous page cache answers, and return that response.
+
+    On PostgreSQL the cache's freshness probe is the cluster's snapshot, so a write to
+    *any* database of the cluster (another test worker's) makes the next request a miss;
+    asking again is what a visitor would see next. Fails if no request is ever a hit.
+    """
+    for _ in range(tries):
+        response = fetch()
+        if response.headers.get("X-Page-Cache") == "hit":
+            return response
+    raise AssertionError(f"no cache hit in {tries} requests")
+
+
 def count_queries(cold: bool = True) -> QueryCounter:
     """See :class:`QueryCounter`; ``cold=False`` counts with the per-process caches as they are."""
     return QueryCounter(cold=cold)

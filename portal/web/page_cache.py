@@ -68,17 +68,13 @@ class PageCache:
         self._lock = threading.Lock()
         # Never a valid token: a random marker per process, so page text cannot forge it.
         self.placeholder = f"__portal_csrf_{secrets.token_hex(8)}__"
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: tuple, generation: tuple) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry.generation != generation or time.monotonic() - entry.stored_at > self.max_age:
-                self.misses += 1
                 return None
             self._entries.move_to_end(key)
-            self.hits += 1
             return entry
 
     def put(self, key: tuple, entry: _Entry) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import render_template, url_for
+from flask import get_template_attribute, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from plugins.comments import demo, models, views
@@ -66,8 +66,11 @@ def portal_slot_product_detail_main(shop, product, user):
 def portal_product_card_badges(shop, products):
     # One aggregate query for the whole grid, whatever its size.
     summaries = models.rating_summary(p.id for p in products if p.shop_id == shop.id)
+    # The badge macro called directly: a render_template per card ran every context
+    # processor again, a tenth of the home page's time.
+    card_badge = get_template_attribute("comments/_stars.html", "card_badge")
     return {
-        product_id: render_template("comments/_card_badge.html", summary=views.summary_of(average, count))
+        product_id: str(card_badge(views.summary_of(average, count)))
         for product_id, (average, count) in summaries.items()
     }
 

@@ -32,7 +32,7 @@ from portal.core.plugins import plugin_settings
 from portal.core.ratelimit import limiter
 from portal.htmx import hx_redirect, render_page, wants_fragment
 from portal.i18n import current_language
-from portal.web.page_cache import cache_public_page
+from portal.web.page_cache import cache_page
 
 NAME = "forum"
 bp = Blueprint(NAME, __name__, template_folder="templates", url_prefix="/s/<shop_slug>/forum")
@@ -156,7 +156,7 @@ def post_context(**extra) -> dict:
 
 
 @bp.get("/")
-@cache_public_page
+@cache_page
 def index():
     cats = models.categories(g.shop)
     return render_page(
@@ -166,7 +166,7 @@ def index():
 
 
 @bp.get("/c/<int:category_id>")
-@cache_public_page
+@cache_page
 def category(category_id: int):
     cat = _category(category_id)
     page = _page()
@@ -207,7 +207,7 @@ def _thread_page(thread, reply_form: ReplyForm, status: int = 200):
 
 
 @bp.get("/t/<int:thread_id>")
-@cache_public_page
+@cache_page
 def thread(thread_id: int):
     return _thread_page(_visible_thread(thread_id), ReplyForm(prefix=REPLY_PREFIX))
 

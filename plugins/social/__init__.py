@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from plugins.social import demo, models, views
 from plugins.social.links import shown_links, whatsapp_url
 from portal import NavItem, PluginInfo, hookimpl
+from portal.core import changes
 from portal.core.permissions import is_owner
 
 NAME = "social"
@@ -60,8 +62,17 @@ def portal_owner_nav_items(shop, user):
     return [NavItem(_l("Social links"), url_for("social.settings", shop_slug=shop.slug), order=80)]
 
 
+# The footer is on every storefront page and changes only when the links (or the shop's
+# name) are saved: its HTML is kept per shop and language until the next write.
+_footer_html = changes.GenerationCache()
+
+
 @hookimpl
 def portal_slot_footer_links(shop):
+    return _footer_html.get((shop.id, str(get_locale())), lambda: _render_footer(shop))
+
+
+def _render_footer(shop):
     links = shown_links(models.links_of(shop))
     if not links:
         return None

@@ -25,6 +25,7 @@ from portal.core.permissions import login_required
 from portal.core.timeline import merged as merged_timeline
 from portal.forms import normalise_phone
 from portal.htmx import hx_redirect, is_htmx, render_page
+from portal.web.page_cache import cache_page
 
 bp = Blueprint("orders", __name__)
 
@@ -181,12 +182,14 @@ def _context(order: o.Order):
 
 
 @bp.get("/s/<shop_slug>/orders/<number>")
+@cache_page
 def detail(number: str):
     order = customer_order_or_404(number)
     return _no_store(render_page("orders/detail.html", "orders/_status.html", **_context(order)))
 
 
 @bp.get("/s/<shop_slug>/orders/<number>/status")
+@cache_page
 def status(number: str):
     """The self-updating part of the order page (polled every few seconds while the order is open).
 
@@ -234,6 +237,7 @@ def _my_orders(shop=None):
 
 @bp.get("/orders")
 @login_required
+@cache_page
 def mine():
     orders, has_next, page = _my_orders()
     return render_page("orders/mine.html", "orders/_mine.html", orders=orders, has_next=has_next, page_number=page,
@@ -242,6 +246,7 @@ def mine():
 
 @bp.get("/s/<shop_slug>/orders")
 @login_required
+@cache_page
 def mine_in_shop():
     orders, has_next, page = _my_orders(g.shop)
     return render_page("orders/mine.html", "orders/_mine.html", orders=orders, has_next=has_next, page_number=page,

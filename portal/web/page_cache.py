@@ -1,23 +1,32 @@
-"""A per-process cache of public pages as an anonymous visitor sees them.
+"""A per-process cache of rendered pages: one shared copy for anonymous visitors, one per person for the logged in.
 
-Most storefront traffic is anonymous people reading the same few pages; rendering
-one costs ~10 ms of Python (queries, slots, macros), serving it from here well
-under one. A view opts in with ``@cache_public_page``. What keeps it correct:
+Most storefront traffic is anonymous people reading the same few pages, and
+logged-in people reading their own few pages again and again with nothing
+changed in between (a customer's order page polling its status, an owner
+refreshing the queue). Rendering a page costs ~10 ms of Python (queries, slots,
+macros); serving it from here well under one. A view opts in with
+``@cache_page``. What keeps it correct:
 
 * **Fresh data**: entries are filed under ``portal.core.changes.generation()``,
   read before the page is rendered, so any commit by any process since then
   makes the entry a miss. Entries also expire after ``PAGE_CACHE_SECONDS``
   (default 60), for what changes with the clock rather than the data (dates
   like "ready by", time-limited offers).
-* **Only what is the same for everyone who asks the same thing**: GET, nobody
-  logged in, no flashed message waiting, no cookie but the session's; the key
-  holds the full URL, the language, the htmx headers that change the answer and
-  the whole session except its CSRF secret (so a visitor's cart shows in their
-  badge). A response is stored only if it is a plain 200 HTML page, set no
-  cookie, left the session as it found it, and nothing was written to the
-  database while it was rendered (a view with side effects is never skipped).
+* **Only what is the same for everyone who asks the same thing**: GET, no
+  flashed message waiting, no cookie but the session's and the remember-me
+  cookie; the key holds who is logged in (nobody: one copy for every anonymous
+  visitor), the full URL, the language, the htmx headers that change the
+  answer and the whole session except its CSRF secret (so a visitor's cart
+  shows in their badge). A response is stored only if it is a plain 200 HTML
+  page, set no cookie, left the session as it found it, and nothing was
+  written to the database while it was rendered (a view with side effects is
+  never skipped).
 * **The CSRF token**, the one per-visitor thing on such a page, is stored as a
   placeholder and filled in with the asking visitor's own token.
+* **Access is still checked on every request**: put ``@cache_page`` *under*
+  ``@login_required``/``@staff_required``, so only the view's own work is
+  skipped. What a view decides from the data (this order is this customer's)
+  cannot change without a write, and a write changes the generation.
 """
 from __future__ import annotations
 
@@ -112,16 +121,18 @@ def _session_fingerprint() -> tuple:
 
 
 def _applies() -> bool:
-    if request.method != "GET" or current_user.is_authenticated:
+    if request.method != "GET" or "_flashes" in session:
         return False
-    if "_flashes" in session:
-        return False
-    session_cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
-    return all(name == session_cookie for name in request.cookies)
+    allowed = {current_app.config.get("SESSION_COOKIE_NAME", "session"),
+               current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")}
+    return all(name in allowed for name in request.cookies)
 
 
 def _key() -> tuple:
     return (
+        # Whose copy (the session holds it too, but this is the user Flask-Login
+        # resolved for this request, after session protection); None: anonymous.
+        current_user.get_id() if current_user.is_authenticated else None,
         request.url,
         str(get_locale()),
         tuple(request.headers.get(h, "") for h in _HX_HEADERS),
@@ -150,8 +161,11 @@ def _storable(response) -> bool:
     )
 
 
-def cache_public_page(view):
-    """Serve ``view``'s page from the page cache when the visitor is anonymous (see the module docstring)."""
+def cache_page(view):
+    """Serve ``view``'s page from the page cache when nothing changed (see the module docstring).
+
+    Goes under the decorators that check who may see the page: they still run on every request.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):

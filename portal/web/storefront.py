@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core import catalogue, media
 from portal.htmx import render_page
-from portal.web.page_cache import cache_public_page
+from portal.web.page_cache import cache_page
 
 bp = Blueprint("storefront", __name__, url_prefix="/s/<shop_slug>")
 # Templates of the storefront and the back office draw product pictures with it.
@@ -21,7 +21,7 @@ SORT_LABELS = {"newest": _l("Newest"), "price_asc": _l("Price: low to high"), "p
 
 
 @bp.get("/")
-@cache_public_page
+@cache_page
 def home():
     shop = g.shop
     return render_template(
@@ -72,13 +72,13 @@ def _listing(category=None):
 
 # The view is not called ``catalogue`` so it does not shadow the module of that name.
 @bp.get("/products", endpoint="catalogue")
-@cache_public_page
+@cache_page
 def catalogue_page():
     return _listing()
 
 
 @bp.get("/c/<category_slug>")
-@cache_public_page
+@cache_page
 def category(category_slug: str):
     found = catalogue.category_by_slug(g.shop, category_slug)
     if found is None:
@@ -87,7 +87,7 @@ def category(category_slug: str):
 
 
 @bp.get("/p/<product_slug>")
-@cache_public_page
+@cache_page
 def product(product_slug: str):
     shop = g.shop
     found = catalogue.product_by_slug(shop, product_slug)
@@ -97,7 +97,7 @@ def product(product_slug: str):
 
 
 @bp.get("/profile")
-@cache_public_page
+@cache_page
 def profile():
     shop = g.shop
     return render_template("shop/profile.html", shop=shop, whatsapp_url=catalogue.whatsapp_link(shop.whatsapp))

@@ -72,3 +72,23 @@ def test_latency_units(text, ms):
     import run
 
     assert run._ms(text) == pytest.approx(ms)
+
+
+def test_render_times_measures_every_main_page(tmp_path):
+    """bench/render_times.py on a small generated platform: each page answered, timed and its statements counted."""
+    import subprocess
+
+    from render_times import measure
+
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--db", url, "--instance", str(tmp_path),
+                    "--shops", "2", "--products", "40", "--customers", "30", "--orders", "120"],
+                   cwd=ROOT, check=True, capture_output=True)
+    pages = ["storefront home", "category page", "product page", "customer order page", "owner order queue"]
+    results = measure(url, str(tmp_path), "bench-0", "customer@bench.test", "owner@bench.test", "bench12345",
+                      runs=2, only=pages)
+    assert list(results) == pages
+    for name, figures in results.items():
+        assert figures["cpu_ms"] > 0 and figures["wall_ms"] > 0, name
+        assert 1 <= figures["queries"] <= 40, (name, figures)
+        assert figures["bytes"] > 2000, (name, figures)

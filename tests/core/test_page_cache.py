@@ -12,7 +12,7 @@ from flask import Blueprint, make_response, session
 from portal.core import changes
 from portal.core.models import Product
 from portal.testing import make_client, until_hit
-from portal.web.page_cache import EXTENSION, cache_public_page
+from portal.web.page_cache import EXTENSION, cache_page
 from tests.core.orders_testkit import add_to_cart, make_product
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -101,13 +101,24 @@ def test_a_commit_by_another_process_is_seen_too(portal_app, shop, product):
     assert "Pantofel Monk" in fresh.get_data(as_text=True)
 
 
-def test_logged_in_visitors_are_never_served_from_the_cache(portal_app, shop, product, customer):
+def test_logged_in_visitors_never_get_the_anonymous_copy(portal_app, shop, product, customer, other_customer):
     page(make_client(portal_app), "/s/workshop/")
-    page(make_client(portal_app), "/s/workshop/")
-    mine = page(make_client(portal_app, customer), "/s/workshop/")
-    assert "X-Page-Cache" not in mine.headers
+    until_hit(lambda: page(make_client(portal_app), "/s/workshop/"))
+    client = make_client(portal_app, customer)
+    add_to_cart(client, shop, product, quantity=2)
+    badge = re.compile(r'id="cart-count" class="cart-count">(\d+)<')
+    assert "X-Page-Cache" not in page(client, "/s/workshop/").headers  # shows "added to cart" once
+    mine = page(client, "/s/workshop/")
+    assert mine.headers["X-Page-Cache"] == "miss"
     assert 'action="/logout"' in mine.get_data(as_text=True)
+    assert badge.search(mine.get_data(as_text=True)).group(1) == "2"
     assert mine.headers["Cache-Control"] == "private, no-store"
+    # Their own copy next time, and nobody else's: another customer's first visit is a render.
+    assert badge.search(until_hit(lambda: page(client, "/s/workshop/")).get_data(as_text=True)).group(1) == "2"
+    theirs = page(make_client(portal_app, other_customer), "/s/workshop/")
+    assert theirs.headers["X-Page-Cache"] == "miss"
+    assert 'action="/logout"' in theirs.get_data(as_text=True)
+    assert badge.search(theirs.get_data(as_text=True)).group(1) == "0"
 
 
 def test_each_cart_shows_in_its_own_badge(portal_app, shop, product):
@@ -169,14 +180,14 @@ def _probe_blueprint():
     bp = Blueprint("cache_probe", __name__)
 
     @bp.get("/probe/writes")
-    @cache_public_page
+    @cache_page
     def writes():
         calls.append("writes")
         Product.update(stock=Product.stock + 1).execute()  # a side effect every visit must have
         return "<p>counted</p>"
 
     @bp.get("/probe/cookie")
-    @cache_public_page
+    @cache_page
     def cookie():
         calls.append("cookie")
         response = make_response("<p>cookie</p>")
@@ -184,14 +195,14 @@ def _probe_blueprint():
         return response
 
     @bp.get("/probe/session")
-    @cache_public_page
+    @cache_page
     def touches_session():
         calls.append("session")
         session["seen"] = session.get("seen", 0) + 1
         return "<p>seen</p>"
 
     @bp.get("/probe/error")
-    @cache_public_page
+    @cache_page
     def error():
         calls.append("error")
         return "<p>gone</p>", 404

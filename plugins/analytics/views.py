@@ -16,6 +16,7 @@ from plugins.analytics import charts, models, queries
 from plugins.analytics.forms import DeleteNoteForm, NoteForm, PeriodForm, SearchForm
 from portal.core.permissions import staff_required
 from portal.htmx import render_page, wants_fragment
+from portal.web.page_cache import cache_page
 
 bp = Blueprint("analytics", __name__, template_folder="templates", url_prefix="/s/<shop_slug>/manage/analytics")
 
@@ -122,6 +123,7 @@ def dashboard_data(shop, period: queries.Period) -> dict:
 
 @bp.get("/")
 @staff_required
+@cache_page
 def dashboard():
     period, form, preset, note = resolve_period(request.args)
     data = dashboard_data(g.shop, period)
@@ -257,6 +259,7 @@ def csv(name: str):
 
 @bp.get("/segments/")
 @staff_required
+@cache_page
 def segments():
     rows = queries.segments(g.shop)
     found = queries.cohorts(g.shop)
@@ -269,6 +272,7 @@ def segments():
 
 @bp.get("/segments/<key>")
 @staff_required
+@cache_page
 def segment(key: str):
     if key not in queries.SEGMENT_KEYS:
         abort(404)
@@ -283,6 +287,7 @@ def segment(key: str):
 
 @bp.get("/customers/")
 @staff_required
+@cache_page
 def customers():
     form = SearchForm(formdata=request.args)
     search = form.q.data or "" if form.validate() else ""

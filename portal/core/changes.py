@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 import sqlite3
 import threading
 
@@ -43,8 +44,17 @@ def bump() -> None:
     _last = next(_counter)
 
 
+# A common table expression is a read unless it modifies data ("WITH x AS (...) INSERT ...",
+# PostgreSQL's "WITH d AS (DELETE ... RETURNING ...)"): quoted names like "updated_at" do
+# not match these whole words, and values travel as parameters, not in the text.
+_MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|REPLACE)\b")
+
+
 def _is_write(sql: str) -> bool:
-    return not sql.lstrip()[:18].upper().startswith(_READS)
+    head = sql.lstrip()[:18].upper()
+    if head.startswith("WITH"):
+        return _MODIFIES.search(sql.upper()) is not None
+    return not head.startswith(_READS)
 
 
 def track(database: peewee.Database) -> peewee.Database:

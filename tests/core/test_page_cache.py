@@ -230,6 +230,22 @@ def test_write_tracking_counts_writes_not_reads(portal_app, shop, product):
     assert changes.generation() != before
 
 
+@pytest.mark.parametrize("sql,writes", [
+    ('SELECT "t1"."updated_at" FROM "order" AS "t1"', False),
+    ('WITH "placed" AS MATERIALIZED (SELECT "t1"."id", "t1"."deleted_at" FROM "order" AS "t1") '
+     'SELECT * FROM "placed"', False),
+    ('WITH "x" AS (SELECT 1) INSERT INTO "product" ("name") SELECT * FROM "x"', True),
+    ('WITH "gone" AS (DELETE FROM "cart_line" RETURNING "id") SELECT COUNT(*) FROM "gone"', True),
+    ('with "y" as (select 1) update "product" set "stock" = 1', True),
+    ('INSERT INTO "product" ("name") VALUES (?)', True),
+    ('  update "product" set "stock" = 1', True),
+    ("PRAGMA data_version", False),
+])
+def test_statements_are_told_apart(sql, writes):
+    """A read-only WITH (the analytics' queries) must not empty every cache; a modifying one must."""
+    assert changes._is_write(sql) is writes
+
+
 def test_a_page_rendered_during_an_open_write_is_not_kept_past_its_commit(portal_app, shop, product):
     """A write in flight moves the generation before and after it commits, so a page
     rendered meanwhile (from the old data) is filed under a generation nobody asks for again."""

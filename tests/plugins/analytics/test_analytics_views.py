@@ -311,3 +311,20 @@ def test_customer_view_budget_does_not_grow(owner_client, data, query_counter):
     with query_counter() as big:
         owner_client.get(url, headers=EN)
     assert big.count == small.count, big.statements
+
+
+def test_the_dashboard_is_served_again_until_an_order_changes_it(owner_client, staff_client, data):
+    """The dashboard is in the page cache (issue 10): asked again, not computed again; a new order shows at once."""
+    from portal.testing import until_hit
+
+    first = owner_client.get(f"{BASE}/", headers=EN)
+    assert first.status_code == 200
+    assert "Rp700.000" not in text(first)
+    until_hit(lambda: owner_client.get(f"{BASE}/", headers=EN))
+    # Each person's own copy: the staff member's first visit is computed for them.
+    assert staff_client.get(f"{BASE}/", headers=EN).headers["X-Page-Cache"] == "miss"
+    make_order(data.shop, data.c["C1"], dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=5),
+               o.PAID, [(data.p["P3"], 7)])
+    fresh = owner_client.get(f"{BASE}/", headers=EN)
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "Rp700.000" in text(fresh)

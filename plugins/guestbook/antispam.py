@@ -12,6 +12,8 @@ import time
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from portal.web import page_cache
+
 SALT = "guestbook-form-shown"
 # A form older than this has been open a whole day; ask for a fresh one.
 MAX_AGE = 24 * 60 * 60
@@ -36,8 +38,13 @@ def _serializer() -> URLSafeSerializer:
 
 
 def issue(at: float | None = None) -> str:
-    """A signed token saying when the form was shown."""
-    return _serializer().dumps(int(at if at is not None else now()))
+    """A signed token saying when the form was shown.
+
+    Marked for the page cache: a cached page with the form (the shop profile) gets a
+    new token on every request, or a robot could post at once with a stale one.
+    """
+    token = _serializer().dumps(int(at if at is not None else now()))
+    return token if at is not None else page_cache.fresh_value(token, issue)
 
 
 def min_seconds() -> float:

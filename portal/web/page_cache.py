@@ -22,7 +22,9 @@ macros); serving it from here well under one. A view opts in with
   written to the database while it was rendered (a view with side effects is
   never skipped).
 * **The CSRF token**, the one per-visitor thing on such a page, is stored as a
-  placeholder and filled in with the asking visitor's own token.
+  placeholder and filled in with the asking visitor's own token. Other values that
+  must be made afresh for each request (the guestbook form's signed "shown at"
+  time) are marked with ``fresh_value`` and made again on every hit.
 * **Access is still checked on every request**: put ``@cache_page`` *under*
   ``@login_required``/``@staff_required``, so only the view's own work is
   skipped. What a view decides from the data (this order is this customer's)
@@ -35,9 +37,10 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, g, make_response, request, session
+from flask import current_app, g, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -60,6 +63,7 @@ class _Entry:
     headers: list
     body: str
     uses_token: bool
+    fresh: list  # (marker in body, function making the value anew)
 
     @property
     def size(self) -> int:
@@ -140,8 +144,22 @@ def _key() -> tuple:
     )
 
 
+def fresh_value(value: str, remake: Callable[[], str]) -> str:
+    """Return ``value``, noting that a cached copy of this page must show ``remake()`` instead.
+
+    For what a page holds that is made for the moment it is shown, like a signed "form
+    shown at" time: a copy served from the cache gets a new one for each request.
+    ``remake`` is called with no arguments inside the later request.
+    """
+    if has_request_context() and value:
+        g.setdefault("_page_cache_fresh", []).append((value, remake))
+    return value
+
+
 def _from_entry(cache: PageCache, entry: _Entry):
     body = entry.body
+    for marker, remake in entry.fresh:
+        body = body.replace(marker, remake())
     if entry.uses_token:
         body = body.replace(cache.placeholder, generate_csrf())
     response = current_app.response_class(body, status=entry.status)
@@ -190,8 +208,15 @@ def cache_page(view):
             uses_token = bool(token) and token in body
             if uses_token:
                 body = body.replace(token, cache.placeholder)
+            fresh = []
+            for number, (value, remake) in enumerate(g.get("_page_cache_fresh", ())):
+                if value in body:
+                    marker = f"{cache.placeholder[:-2]}_fresh{number}__"
+                    body = body.replace(value, marker)
+                    fresh.append((marker, remake))
             headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS]
-            cache.put(key, _Entry(generation, time.monotonic(), response.status_code, headers, body, uses_token))
+            cache.put(key, _Entry(generation, time.monotonic(), response.status_code, headers, body, uses_token,
+                                  fresh))
         response.headers["X-Page-Cache"] = "miss"
         return response
 

@@ -118,6 +118,25 @@ def test_the_form_carries_a_signed_time_it_was_shown(client, shop, monkeypatch):
     assert antispam.check(token) is None
 
 
+def test_a_cached_profile_page_carries_a_stamp_made_for_each_request(portal_app, shop, monkeypatch):
+    """The shop profile (with the guestbook form) is in the page cache: a copy kept from a
+    minute ago must not hand a robot a stamp old enough to post at once."""
+    from portal.testing import make_client, until_hit
+
+    clock = Clock(monkeypatch)
+    settings(shop)
+    first = make_client(portal_app).get("/s/workshop/profile")
+    assert first.headers["X-Page-Cache"] == "miss"
+    clock.advance(60)
+    served = until_hit(lambda: make_client(portal_app).get("/s/workshop/profile"))
+    token = _shown_value(text(served))
+    assert token != _shown_value(text(first))
+    assert antispam.check(token) == "fast"  # shown just now, not a minute ago
+    assert "__portal_csrf_" not in text(served)
+    clock.advance(antispam.DEFAULT_MIN_SECONDS)
+    assert antispam.check(token) is None
+
+
 @pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
 def test_too_fast_gets_a_polite_error_and_a_fresh_form(client, shop, monkeypatch, headers):
     clock = Clock(monkeypatch)

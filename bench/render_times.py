@@ -75,6 +75,14 @@ def measure_in_subprocess(database_url, instance, shop, customer, owner, passwor
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def combined(rounds: list[dict]) -> dict:
+    """Per page, the median over several rounds of each round's median (rounds of the things
+    compared are taken in turn, so a machine getting slower or faster hits both alike)."""
+    pages = rounds[0]
+    return {name: {**pages[name], "cpu_ms": statistics.median(r[name]["cpu_ms"] for r in rounds),
+                   "wall_ms": statistics.median(r[name]["wall_ms"] for r in rounds)} for name in pages}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)

@@ -92,3 +92,10 @@ def test_render_times_measures_every_main_page(tmp_path):
         assert figures["cpu_ms"] > 0 and figures["wall_ms"] > 0, name
         assert 1 <= figures["queries"] <= 40, (name, figures)
         assert figures["bytes"] > 2000, (name, figures)
+
+
+def test_rounds_taken_in_turn_are_combined_by_their_median():
+    from render_times import combined
+
+    rounds = [{"home": {"cpu_ms": ms, "wall_ms": ms + 1, "queries": 9, "bytes": 100}} for ms in (4.0, 9.0, 5.0)]
+    assert combined(rounds) == {"home": {"cpu_ms": 5.0, "wall_ms": 6.0, "queries": 9, "bytes": 100}}

@@ -51,7 +51,8 @@ _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|REPLACE)\b")
 
 
 def _is_write(sql: str) -> bool:
-    head = sql.lstrip()[:18].upper()
+    # PostgreSQL's peewee wraps each part of a UNION in parentheses: "((SELECT ...) UNION ALL ...".
+    head = sql.lstrip(" \t\r\n(")[:18].upper()
     if head.startswith("WITH"):
         return _MODIFIES.search(sql.upper()) is not None
     return not head.startswith(_READS)

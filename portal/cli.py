@@ -151,11 +151,11 @@ def plugins_new(name, directory):
 
 
 def _set_allowed(name: str, allowed: bool):
-    from portal.core.shops import set_platform_plugin_allowed
+    from portal.core.plugins import registry
 
     app = _app()
     with app.app_context():
-        set_platform_plugin_allowed(name, allowed)
+        registry().set_platform_allowed(name, allowed)
     click.echo(f"{name}: {'allowed' if allowed else 'not allowed'}")
 
 

@@ -563,15 +563,18 @@ def portal_order_after_transition(order, action, from_status, to_status, actor, 
 
 @hookspec
 def portal_shop_module_toggled(shop, plugin, enabled, user):
-    """Told after a shop switched a plugin on or off (after commit).
+    """Told after a plugin was switched on or off for a shop (after commit).
 
-    Switching off must never delete data; use this to pause work (stop sending
-    reminders, say).
+    The shop's owner flips the switch on the Modules page; the platform admin's
+    allow-list switches the plugin on or off at once for every shop that has it on,
+    and each of those shops is told too. Switching off must never delete data; use
+    this to pause work (stop sending reminders, say), or to learn that events were
+    missed while off.
 
     :param shop: the shop.
     :param plugin: the plugin's name.
     :param enabled: the new state.
-    :param user: who flipped the switch.
+    :param user: who flipped the switch (``None`` from the command line).
     :return: nothing.
 
     Example::

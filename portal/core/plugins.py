@@ -257,6 +257,30 @@ class PluginRegistry:
                 results.append((impl.plugin_name, value))
         return results
 
+    def set_platform_allowed(self, name: str, allowed: bool, user=None) -> None:
+        """The platform admin's allow-list switch for ``name``, heard by the plugin in each shop it reaches.
+
+        For a shop whose own switch is on, allowing or disallowing the plugin for the
+        whole platform turns it on or off there just as the owner's switch does, so the
+        plugin is told the same way (``portal_shop_module_toggled``, after the commit): a
+        plugin that keeps a summary of the events it hears must learn that it missed some.
+        """
+        from portal.core.models import Shop, ShopModule
+        from portal.core.shops import set_platform_plugin_allowed
+
+        was_allowed = self.platform_allowed().get(name, False)
+        set_platform_plugin_allowed(name, allowed)  # commits; the event below must follow it
+        self.forget_request_cache()
+        if was_allowed == allowed or name not in self.plugins:
+            return  # a name not installed yet (allowed ahead of its install) has nobody to tell
+        default = self.plugins[name].info.default_enabled
+        switches = dict(ShopModule.select(ShopModule.shop, ShopModule.enabled)
+                        .where(ShopModule.plugin == name).tuples())
+        for shop in Shop.select().order_by(Shop.id):
+            if switches.get(shop.id, default):
+                self.call_isolated("portal_shop_module_toggled", shop, include=(name,),
+                                   shop=shop, plugin=name, enabled=allowed, user=user)
+
     def report_error(self, shop, plugin_name: str, hook_name: str, trace: str):
         from portal.core.models import ShopModule
 

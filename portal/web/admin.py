@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -173,8 +172,7 @@ def plugins():
 def plugin_allowed(name: str):
     plugin = _registry().plugins.get(name) or abort(404)
     allowed = _switch_value()
-    shops.set_platform_plugin_allowed(name, allowed)
-    g.pop("_portal_allowed", None)  # the registry caches the allow-list per request
+    _registry().set_platform_allowed(name, allowed, user=current_user._get_current_object())
     message = (_("Shops may now use %(name)s.", name=plugin.info.label) if allowed
                else _("%(name)s is switched off for every shop; its data is kept.", name=plugin.info.label))
     return _switched("admin/_plugin_row.html", "admin.plugins", message, plugin=plugin, allowed=allowed)

@@ -32,8 +32,16 @@ def _make_plugin():
         return PluginInfo(name="admintoggle", label="Admin toggle", version="1.2",
                           description="A throwaway plugin for the allow-list tests")
 
+    @hookimpl
+    def portal_shop_module_toggled(shop, plugin, enabled, user):
+        TOLD.append((shop.slug, plugin, enabled, getattr(user, "email", None)))
+
     plugin.portal_register_plugin = portal_register_plugin
+    plugin.portal_shop_module_toggled = portal_shop_module_toggled
     return plugin
+
+
+TOLD: list[tuple] = []
 
 
 TOGGLE_PLUGIN = _make_plugin()
@@ -256,6 +264,22 @@ def test_plugin_switch_with_htmx_and_without(portal_app, admin_client):
     assert on.status_code == 303 and on.headers["Location"] == "/admin/plugins"
     assert PlatformPlugin.get(PlatformPlugin.name == "admintoggle").allowed is True
     assert "Shops may now use Admin toggle." in text(admin_client.get("/admin/plugins", headers=EN))
+
+
+def test_each_shop_with_the_plugin_on_hears_the_platform_switch(portal_app, admin_client, admin_user, plain_shop):
+    """Disallowing a plugin switches it off in every shop that had it on: those shops' plugin
+    is told, as when the owner flips the switch; a shop that had it off hears nothing."""
+    from portal.core.shops import set_module_enabled
+
+    quiet = make_shop("toko-sepi", name="Toko Sepi")
+    set_module_enabled(quiet, "admintoggle", False)
+    TOLD.clear()
+    assert admin_client.post("/admin/plugins/admintoggle", data={"value": "0"}).status_code == 303
+    assert TOLD == [(plain_shop.slug, "admintoggle", False, admin_user.email)]
+    assert admin_client.post("/admin/plugins/admintoggle", data={"value": "0"}).status_code == 303
+    assert len(TOLD) == 1  # the same state again changes nothing and tells nobody
+    assert admin_client.post("/admin/plugins/admintoggle", data={"value": "1"}).status_code == 303
+    assert TOLD[1:] == [(plain_shop.slug, "admintoggle", True, admin_user.email)]
 
 
 # ---------------------------------------------------------------------------

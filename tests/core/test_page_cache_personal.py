@@ -9,7 +9,7 @@ import pytest
 
 from portal.core import order_flow
 from portal.core.models import Membership
-from portal.testing import make_client, until_hit
+from portal.testing import until_hit
 from tests.core.orders_testkit import make_product, place
 
 

@@ -179,3 +179,20 @@ def test_a_change_marked_during_a_rebuild_is_rebuilt_on_the_next_read(data, monk
     assert summary.ensure(shop, dt.date(2026, 3, 2), dt.date(2026, 3, 2)) == 1
     assert not AnalyticsDirtyDay.select().where(AnalyticsDirtyDay.shop == shop).exists()
     assert summary.ensure(shop, dt.date(2026, 3, 2), dt.date(2026, 3, 2)) == 0
+
+
+def test_the_platform_admin_disallowing_and_re_allowing_the_module_starts_the_summary_afresh(
+        portal_app, admin_client, data):
+    # While the platform disallows the plugin no shop's order changes reach it; when it is
+    # allowed again, each shop that has it on is told, as when the owner flips the switch.
+    shop, o3 = data.shop, data.o["O3"]
+    march = queries.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 15), "day")
+    assert_same(shop, march)
+    assert AnalyticsDay.select().where(AnalyticsDay.shop == shop).exists()
+    assert admin_client.post("/admin/plugins/analytics", data={"value": "0"}).status_code in (200, 303)
+    with portal_app.test_request_context():
+        transition(o.Order.get_by_id(o3.id), "start_production", role="owner")  # 5 March, not heard
+    assert not AnalyticsDirtyDay.select().where(AnalyticsDirtyDay.shop == shop).exists()
+    assert admin_client.post("/admin/plugins/analytics", data={"value": "1"}).status_code in (200, 303)
+    assert not AnalyticsDay.select().where(AnalyticsDay.shop == shop).exists()
+    assert_same(shop, march)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -178,6 +179,20 @@ def _amount(text: str) -> int | None:
     return int(re.sub(r"[.,]", "", text))
 
 
+def _records(reader):
+    """``(row number, cells)`` as a spreadsheet numbers rows; ``cells`` is ``None`` for a row the csv
+    module cannot read (a cell over its size limit, a stray quote), and nothing follows it."""
+    for number in itertools.count(1):
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield number, None
+            return
+        yield number, record
+
+
 def parse_rates(data: bytes) -> list[RateRow]:
     """Read a fee table (see ``SAMPLE_CSV``); every problem is collected, none is skipped.
 
@@ -193,14 +208,19 @@ def parse_rates(data: bytes) -> list[RateRow]:
         raise RatesImportError([_l("The file is empty.")])
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().casefold() for h in next(reader)]
+    records = _records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    _, first_record = next(records, (1, None))
+    header = [h.strip().casefold() for h in first_record or ()]
     missing = [c for c in ("city", "price_per_kg") if c not in header]
     if missing:
         raise RatesImportError([_l("The first row must name the columns: city, price_per_kg (min_kg and etd are optional).")])
     col = {name: header.index(name) for name in ("city", "price_per_kg", "min_kg", "etd") if name in header}
     rows, errors, seen = [], [], {}
-    for number, record in enumerate(reader, start=2):
+    for number, record in records:
+        if record is None:
+            errors.append(_l("Row %(row)s cannot be read: check its quotation marks and that no cell is very long.",
+                             row=number))
+            break
         if not any(cell.strip() for cell in record):
             continue
         if len(rows) + len(errors) >= MAX_IMPORT_ROWS:

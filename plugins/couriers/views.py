@@ -243,7 +243,7 @@ def photo(delivery_id: int):
     if delivery is None or not delivery.photo_file:
         abort(404)
     me = _me() if current_user.is_authenticated else None
-    if me is None or not (is_staff(g.shop) or delivery.rider_id == me.id):
+    if me is None or not (is_staff(g.shop) or (delivery.rider_id == me.id and svc.is_rider_of(g.shop, me))):
         abort(404)
     try:
         path = proofs.path_for(delivery.photo_file)
@@ -490,7 +490,9 @@ def _require_rider():
 
 def _my_delivery(delivery_id: int) -> m.Delivery:
     delivery = svc.rider_delivery(_me(), delivery_id)
-    if delivery is None or not _registry().is_enabled(delivery.shop, NAME):
+    # A rider the shop has since taken off its team no longer reaches its jobs (the owner takes them back).
+    if (delivery is None or not _registry().is_enabled(delivery.shop, NAME)
+            or not svc.is_rider_of(delivery.shop, _me())):
         abort(404)
     return delivery
 

@@ -48,6 +48,13 @@ class ReplyForm(FlaskForm):
                          validators=[DataRequired(), Length(max=BODY_MAX), MessageText(), Visible()])
 
 
+class EditPostForm(FlaskForm):
+    """The author changes the text of their own post (same rules as writing it)."""
+
+    body = TextAreaField(_l("Message"), filters=[clean_text],
+                         validators=[DataRequired(), Length(max=BODY_MAX), MessageText(), Visible()])
+
+
 REASON_CHOICES = [
     SelectChoice("spam", _l("Spam or advertising")),
     SelectChoice("rude", _l("Rude or offensive")),

@@ -64,6 +64,8 @@ class ForumPost(Model):
     created_at = pw.DateTimeField(default=utcnow)
     # Set once the reply e-mail went out (claimed before queueing, so it goes once).
     notified_at = pw.DateTimeField(null=True)
+    # When the author last changed the text (shown as "edited"). Added by 0002_post_edited_at.
+    edited_at = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = (
@@ -121,9 +123,18 @@ def _initial(database, migrator):
     database.create_tables(MODELS, safe=True)
 
 
+def _post_edited_at(database, migrator):
+    # A database made by 0001 from today's model has the column already; one made by 1.0 has not.
+    from playhouse.migrate import migrate
+
+    if "edited_at" not in {c.name for c in database.get_columns("forum_post")}:
+        migrate(migrator.add_column("forum_post", "edited_at", pw.DateTimeField(null=True)))
+
+
 # Applied once each by `portal db upgrade`; never rename or remove a shipped step.
 MIGRATIONS = [
     ("0001_initial", _initial),
+    ("0002_post_edited_at", _post_edited_at),
 ]
 
 
@@ -288,6 +299,15 @@ def add_reply(thread, author, body: str, by_staff: bool, held: bool) -> ForumPos
                                 is_held=held, created_at=now)
         if not held:
             ForumThread.update(last_post_at=now).where(ForumThread.id == thread.id).execute()
+    return post
+
+
+def edit_post(post: ForumPost, body: str) -> ForumPost:
+    """The author's new text; moderation flags stay as they were (a held post stays held)."""
+    now = utcnow()
+    with atomic_write():
+        ForumPost.update(body=body, edited_at=now).where(ForumPost.id == post.id).execute()
+    post.body, post.edited_at = body, now
     return post
 
 

@@ -17,6 +17,7 @@ from plugins.forum.forms import (
     CategoryDeleteForm,
     CategoryForm,
     CategoryMoveForm,
+    EditPostForm,
     ModerationForm,
     MoveThreadForm,
     ReplyForm,
@@ -48,6 +49,7 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REPLY_PREFIX = "fr"
 THREAD_PREFIX = "ft"
 REPORT_PREFIX = "rp"
+EDIT_PREFIX = "fe"
 
 THREAD_ACTIONS = {
     "pin": ("is_pinned", True), "unpin": ("is_pinned", False),
@@ -293,6 +295,37 @@ def reply(thread_id: int):
             thread=thread_row, post=post, form=ReplyForm(prefix=REPLY_PREFIX, formdata=None), notice=notice))
     flash(notice, "success")
     return redirect(url_for("forum.post_link", post_id=post.id), code=303)
+
+
+def can_edit_post(post, thread, user, staff: bool) -> bool:
+    """Only the author edits, and not what the team hid, nor (unless they are the team) in a locked thread."""
+    return (user is not None and post.author_id == user.id and not post.is_hidden and not thread.is_hidden
+            and (staff or not thread.is_locked))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@limiter.limit(POST_LIMIT, key_func=_rate_key, methods=["POST"])
+def edit_post(post_id: int):
+    """The author changes their own post in place. Anybody else (guests too) learns nothing: 404."""
+    post = models.post_of(g.shop, post_id)
+    user, staff = _user(), _staff()
+    if post is None or not can_edit_post(post, post.thread, user, staff):
+        abort(404)
+    form = EditPostForm(prefix=EDIT_PREFIX, data={"body": post.body})
+    context = post_context(post=post, thread=post.thread, form=form)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            models.edit_post(post, form.body.data)
+            if wants_fragment():
+                return render_template("forum/_post.html", **post_context(post=post, thread=post.thread,
+                                                                          status=_("Saved.")))
+            flash(_("Saved."), "success")
+            return redirect(url_for("forum.post_link", post_id=post.id), code=303)
+        if not form.body.errors:  # only the CSRF token was wrong
+            abort(400)
+    response = render_page("forum/edit.html", "forum/_edit_form.html", **context)
+    response.status_code = 422 if request.method == "POST" else 200
+    return response
 
 
 def _reportable_post(post_id: int):

@@ -27,10 +27,11 @@ from plugins.suppliers.models import (
     Supplier,
 )
 from plugins.suppliers.purchasing import create_po
+from plugins.suppliers.stock import UNPRODUCED
 from portal.core import orders as o
 from portal.core.db import atomic_write
 
-WAITING_STATUSES = (o.CONFIRMED, o.AWAITING_PAYMENT, o.PAYMENT_SUBMITTED, o.PAID)
+WAITING_STATUSES = UNPRODUCED
 
 
 @dataclass

@@ -4,8 +4,9 @@
 ``UPDATE ... SET on_hand = on_hand + q`` in the caller's transaction, so on hand is
 always the sum of the material's movements and two writers never lose an update.
 
-Production: when a customer order enters production (or goes straight from paid to
-ready, skipping the production step), its bill of materials is consumed once. An
+Production: when a customer order enters production (or goes straight to "ready" from
+a status before production, skipping the production step: from "paid", or from
+"confirmed" for cash on delivery), its bill of materials is consumed once. An
 order that ends cancelled, rejected or expired after its materials were consumed
 (core's flow has no such step today; a future one would) gets them back as
 "restored" movements: the workshop then records any spoiled leather as an
@@ -29,13 +30,33 @@ from plugins.suppliers.models import (
 from portal.core import orders as o
 from portal.core.db import atomic_write, is_sqlite
 
+# Not yet produced: what the requirements page plans for, and where "ready" means production was skipped.
+UNPRODUCED = (o.CONFIRMED, o.AWAITING_PAYMENT, o.PAYMENT_SUBMITTED, o.PAID)
 
-def move(material: Material, quantity: Decimal, kind: str, reason: str = "", order=None, po=None, actor=None):
-    """Change ``material``'s stock by ``quantity`` (signed) and record why; call inside a transaction."""
+
+class StockError(Exception):
+    """A change that would take stock below its floor; nothing was written."""
+
+
+def move(material: Material, quantity: Decimal, kind: str, reason: str = "", order=None, po=None, actor=None,
+         floor: Decimal | None = None):
+    """Change ``material``'s stock by ``quantity`` (signed) and record why; call inside a transaction.
+
+    With ``floor``, the change happens only if on hand stays at or above it (checked in the
+    ``UPDATE`` itself, so two people counting at once cannot both take the last piece);
+    otherwise :class:`StockError` is raised and nothing is written. Production passes no
+    floor: what was made was made, and a negative number says what must be counted.
+    """
     quantity = Decimal(quantity).quantize(Decimal("0.001"))
+    query = Material.update(on_hand=Material.on_hand + quantity).where(Material.id == material.id)
+    if floor is not None:
+        # The column on the left: SQLite binds a Decimal as text, and only a column's
+        # numeric affinity makes it compare as a number.
+        query = query.where(Material.on_hand >= Decimal(floor) - quantity)
+    if query.execute() != 1:
+        raise StockError(material.id)
     StockMovement.create(material=material, kind=kind, quantity=quantity, reason=reason, order=order, po=po,
                          actor=actor)
-    Material.update(on_hand=Material.on_hand + quantity).where(Material.id == material.id).execute()
 
 
 def movements_total(material) -> Decimal:
@@ -108,7 +129,7 @@ def restore_for_order(order, actor=None) -> int:
 
 def on_order_transition(order, from_status, to_status, actor=None):
     """The plugin's reaction to a customer order's status change (see the module docstring)."""
-    if to_status == o.IN_PRODUCTION or (to_status == o.READY and from_status == o.PAID):
+    if to_status == o.IN_PRODUCTION or (to_status == o.READY and from_status in UNPRODUCED):
         return consume_for_order(order, actor)
     if to_status in (o.CANCELLED, o.REJECTED, o.EXPIRED):
         return restore_for_order(order, actor)

@@ -43,6 +43,7 @@ from plugins.suppliers.models import (
     DRAFT,
     OUTSOURCED,
     PO_STATUSES,
+    ZERO,
     BomLine,
     Material,
     PurchaseOrder,
@@ -50,7 +51,7 @@ from plugins.suppliers.models import (
     Supplier,
 )
 from plugins.suppliers.purchasing import POError
-from plugins.suppliers.stock import move
+from plugins.suppliers.stock import StockError, move
 from portal.core.db import atomic_write
 from portal.core.models import Product
 from portal.core.orders import Order
@@ -199,8 +200,16 @@ def adjust(material_id: int):
     item = _material(material_id)
     form = AdjustForm(prefix="adj")
     if form.validate_on_submit():
-        with atomic_write():
-            move(item, form.change.data, ADJUSTED, reason=form.reason.data, actor=_user())
+        change = form.change.data
+        try:
+            with atomic_write():
+                # Taking away cannot go below zero: there is nothing left to count, throw away or give.
+                move(item, change, ADJUSTED, reason=form.reason.data, actor=_user(), floor=ZERO if change < 0 else None)
+        except StockError:
+            item = Material.get_by_id(item.id)
+            form.change.errors.append(_("Only %(quantity)s %(unit)s on hand: you cannot take away more than that.",
+                                        quantity=supplier_qty(max(item.on_hand, ZERO)), unit=supplier_unit(item.unit)))
+            return _material_page(item, adjust=form)
         item = Material.get_by_id(item.id)
         return _done(_("Stock adjusted."), url_for("suppliers.material", material_id=item.id),
                      lambda m: _material_page(item, message=m))

@@ -1,5 +1,6 @@
-"""In a real browser: the owner books the rider, the rider works the job on a 360 px phone,
-the customer follows it on the order's timeline; and checkout re-prices delivery as the address is typed."""
+"""In a real browser: on the demo data, the owner books the demo rider (Ujang), who works the job on a
+360 px phone, and the customer follows it on the order's timeline; checkout re-prices delivery as the
+address is typed; the owner's pages fit a phone."""
 from __future__ import annotations
 
 import re
@@ -34,13 +35,35 @@ def delivery_world(portal_app, shop, customer, enable_plugin):
     return shop, order
 
 
-def test_owner_books_the_rider_who_delivers_on_a_phone(live_server, delivery_world, open_tab):
-    shop, order = delivery_world
+@pytest.fixture
+def demo_world(portal_app, customer, enable_plugin):
+    """``portal demo``'s shoe workshop, its owner and its rider Ujang (with the tests' password), and a
+    new order of the tests' customer made ready to ship."""
+    from plugins.couriers import demo
+    from portal.core.accounts import hash_password
+    from portal.core.models import Shop, User
+    from portal.demo import load_demo
+    from portal.testing import TEST_PASSWORD
 
-    # The owner books Ujang for the ready order from the "ready to ship" queue.
+    load_demo()
+    shop = Shop.get(Shop.slug == "cibaduyut")
+    enable_plugin(shop, "couriers")
+    User.update(password_hash=hash_password(TEST_PASSWORD), locale="en").where(
+        User.email.in_([demo.OWNER_EMAIL, demo.RIDER_EMAIL])).execute()
+    order = make_ready(portal_app, shop, customer=customer, name="Dewi Lestari", address="Jl. Cibaduyut Raya No. 21",
+                       city="Bandung", phone="+6281290001005")
+    return shop, order
+
+
+def test_owner_books_the_demo_rider_who_delivers_on_a_phone(live_server, demo_world, open_tab):
+    from plugins.couriers import demo
+
+    shop, order = demo_world
+
+    # The owner books Ujang, the demo rider, for the ready order from the "ready to ship" queue.
     owner = open_tab("desktop", "couriers-owner")
     page = owner.page
-    log_in(page, live_server.url, "owner@shop.test", f"/s/{shop.slug}/couriers/manage/")
+    log_in(page, live_server.url, demo.OWNER_EMAIL, f"/s/{shop.slug}/couriers/manage/")
     owner.shot("1-queue")
     set_marker(page)
     page.locator(".couriers-run label", has_text=order.number).locator("input[type=checkbox]").check()
@@ -49,12 +72,13 @@ def test_owner_books_the_rider_who_delivers_on_a_phone(live_server, delivery_wor
     page.locator("#couriers-queue .flash", has_text="Ujang Saepudin has 1 new job").wait_for()
     assert marker_survived(page), "booking reloaded the page"
     owner.shot("2-booked")
-    assert m.Delivery.get().status == "booked"
+    booked = m.Delivery.get(m.Delivery.order == order.id)
+    assert (booked.status, booked.rider.email) == ("booked", demo.RIDER_EMAIL)
 
     # Ujang, on a 360 px phone, finds the job through the header link and works it in place.
     rider = open_tab("mobile", "couriers-rider")
     phone = rider.page
-    log_in(phone, live_server.url, "courier@shop.test", "/")
+    log_in(phone, live_server.url, demo.RIDER_EMAIL, "/")
     phone.locator("a", has_text="My deliveries").first.click()
     phone.wait_for_url(f"{live_server.url}/courier/")
     job = phone.locator(".couriers-job", has_text=order.number)

@@ -81,6 +81,20 @@ def test_customers_talk_and_the_owner_moderates(live_server, forum_shop, open_ta
     assert marker_survived(page_b)
     b.shot("4-replied")
 
+    # B corrects the reply in place: the edit form takes the post's place, saving swaps the post back.
+    mine = page_b.locator(".forum-post", has_text="tipis-tipis")
+    mine.get_by_role("link", name="Edit", exact=True).click()
+    editing = page_b.locator(".forum-post-editing")
+    editing.get_by_label("Message").fill("Semir krim, tipis-tipis saja. Lalu gosok dengan kain **katun**.")
+    b.shot("4b-editing")
+    editing.get_by_role("button", name="Save changes").click()
+    saved = page_b.locator(".forum-post", has_text="kain katun")
+    saved.locator(".status-text", has_text="Saved.").wait_for()
+    assert saved.locator(".forum-post-body strong").inner_text() == "katun"
+    assert "(edited)" in saved.inner_text()
+    assert marker_survived(page_b)
+    assert ForumPost.get(ForumPost.body.contains("kain **katun**")).edited_at is not None
+
     # Search as you type finds the other thread, still without a reload.
     page_b.goto(f"{base}/forum/")
     set_marker(page_b)

@@ -41,6 +41,8 @@ def test_book_several_orders_for_one_rider_in_one_run(portal_app, on, owner_clie
     assert len(to_rider) == 1
     text = to_rider[0].body_text
     assert a.number in text and b.number in text and "Jl. Cibaduyut Raya 12" in text and a.phone in text
+    pick_up = text.split("---", 1)[0]  # (in the rider's language: Indonesian here)
+    assert on.name in pick_up and on.city in pick_up  # where to fetch the parcels, before the drop-offs
     # Booked orders are no longer waiting; the order's status is still core's "ready".
     assert fresh(a).status == "ready"
     page = owner_client.get(queue_url(on), headers=EN).get_data(as_text=True)

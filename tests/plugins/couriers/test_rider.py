@@ -186,3 +186,76 @@ def test_the_page_is_phone_sized(on, courier_client, job):
     body = courier_client.get("/courier/", headers=EN).get_data(as_text=True)
     assert 'name="viewport"' in body and "width=device-width" in body
     assert "<table" not in body.split("<main", 1)[1]  # cards, not wide tables
+
+
+def fail(client, d, reason="Nobody home"):
+    return client.post(f"/courier/deliveries/{d.id}/failed", data={f"fail-{d.id}-reason": reason}, headers=EN)
+
+
+@pytest.mark.parametrize("status", ["booked", "accepted", "declined", "cancelled", "delivered", "failed"])
+@pytest.mark.parametrize("report", ["delivered", "failed"])
+def test_delivered_or_failed_only_once_on_the_road(portal_app, on, courier_client, job, ready_order, status, report):
+    m.Delivery.update(status=status).where(m.Delivery.id == job.id).execute()
+    before = order_events(ready_order), fresh(ready_order).status
+    response = deliver(courier_client, job) if report == "delivered" else fail(courier_client, job)
+    assert response.status_code == 303
+    assert fresh(job).status == status
+    assert (order_events(ready_order), fresh(ready_order).status) == before
+
+
+def test_a_rider_taken_off_the_team_no_longer_sees_the_job_or_its_photo(portal_app, on, courier_client, job, ready_order, rider):
+    from portal.core.models import Membership
+    from portal.core.shops import add_member
+    from portal.testing import make_shop
+
+    step(courier_client, job, "accept")
+    step(courier_client, job, "picked_up")
+    assert deliver(courier_client, job, "Budi", photo=png()).status_code == 303
+    assert courier_client.get(f"/s/{on.slug}/couriers/deliveries/{job.id}/photo").status_code == 200
+    # Still a rider of another shop, so the rider's page itself stays open to them.
+    add_member(make_shop("ojek-lain", name="Toko Lain"), rider, "courier")
+    Membership.delete().where((Membership.shop == on) & (Membership.user == rider)).execute()
+    assert courier_client.get("/courier/", headers=EN).status_code == 200
+    assert ready_order.number not in courier_client.get("/courier/", headers=EN).get_data(as_text=True)
+    assert courier_client.get(f"/s/{on.slug}/couriers/deliveries/{job.id}/photo").status_code == 404
+
+
+def test_a_removed_rider_cannot_report_on_an_open_job(portal_app, on, courier_client, job, ready_order, rider):
+    from portal.core.models import Membership
+    from portal.core.shops import add_member
+    from portal.testing import make_shop
+
+    step(courier_client, job, "accept")
+    step(courier_client, job, "picked_up")
+    add_member(make_shop("ojek-lain", name="Toko Lain"), rider, "courier")
+    Membership.delete().where((Membership.shop == on) & (Membership.user == rider)).execute()
+    assert step(courier_client, job, "on_the_way").status_code == 404
+    assert deliver(courier_client, job).status_code == 404
+    assert fail(courier_client, job).status_code == 404
+    assert (fresh(job).status, fresh(ready_order).status) == ("picked_up", "handed_over")
+
+
+@pytest.mark.parametrize("first_attempt", ["declined", "failed"])
+def test_a_declined_or_failed_job_is_booked_again_and_delivered(portal_app, on, owner_client, courier_client,
+                                                               rider_b_client, rider_b, job, ready_order, first_attempt):
+    step(courier_client, job, "accept")
+    if first_attempt == "declined":
+        step(courier_client, job, "decline", **{f"step-{job.id}-reason": "ban bocor"})
+    else:
+        step(courier_client, job, "picked_up")
+        fail(courier_client, job, "Rumah kosong")
+    assert (fresh(job).status, fresh(ready_order).status) == (first_attempt, "ready")
+
+    # The owner books the order again, for another rider, from the queue.
+    response = owner_client.post(f"/s/{on.slug}/couriers/manage/book",
+                                 data={"run-orders": str(ready_order.id), "run-rider": str(rider_b.id)}, headers=EN)
+    assert response.status_code == 303
+    again = m.Delivery.select().where(m.Delivery.id != job.id).get()
+    assert (again.order_id, again.rider_id, again.status) == (ready_order.id, rider_b.id, "booked")
+    for value in ("accept", "picked_up", "on_the_way"):
+        assert step(rider_b_client, again, value).status_code == 303
+    assert deliver(rider_b_client, again, "Pak RT").status_code == 303
+    assert (fresh(again).status, fresh(ready_order).status) == ("delivered", "delivered")
+    assert fresh(job).status == first_attempt  # the first attempt stays as it ended
+    # The first rider's page no longer offers the old job.
+    assert f'id="job-{job.id}"' not in courier_client.get("/courier/", headers=EN).get_data(as_text=True)

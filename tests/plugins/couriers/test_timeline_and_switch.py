@@ -1,6 +1,8 @@
 """The order timeline lines, the plugin switched off and on, and hostile text rendered inert."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from plugins.couriers import deliveries, fees
@@ -39,6 +41,11 @@ def test_the_customer_sees_each_rider_event_with_its_time(portal_app, on, custom
     page = customer_page(customer_client, ready_order)
     assert "Picked up by the rider" in page and "Received by Ibu Siti" in page
     assert "Courier" not in page  # the customer is told what happens, not who the rider is
+    # Each line carries the time of its event.
+    events = list(m.DeliveryEvent.select().order_by(m.DeliveryEvent.id))
+    assert [e.action for e in events] == ["booked", "accepted", "picked_up", "on_the_way", "delivered"]
+    times = re.findall(r'<li class="timeline-delivery">\s*<time datetime="([^"]+)"', page)
+    assert times == [f"{e.created_at.isoformat()}Z" for e in events]
 
 
 def test_the_team_sees_the_rider_and_the_declines(portal_app, on, rider, rider_b, ready_order):

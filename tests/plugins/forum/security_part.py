@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from security_kit import _form
-from security_matrix import EVERYONE, LOGGED_IN, MISSING_ID, OWNER_X, TEAM_X, Entry, sx
+from security_matrix import CUSTOMER_A, EVERYONE, LOGGED_IN, MISSING_ID, OWNER_X, TEAM_X, Entry, sx
 
 PLUGIN = "forum"
 FF = "plugins.forum.forms"
@@ -63,6 +63,9 @@ MATRIX = {
                          wrong=(_y("forum_thread", "/t/{}/reply"), _missing("/t/{}/reply")), plugin=PLUGIN),
     "forum.report": Entry("role", LOGGED_IN, _x("forum_reply", "/p/{}/report"),
                           wrong=(_y("forum_reply", "/p/{}/report"), _missing("/p/{}/report")), plugin=PLUGIN),
+    # Only the author edits (customer A opened the thread); everybody else, guests too, learns nothing: 404.
+    "forum.edit_post": Entry("hidden", CUSTOMER_A, _x("forum_first", "/p/{}/edit"),
+                             wrong=(_y("forum_first", "/p/{}/edit"), _missing("/p/{}/edit")), plugin=PLUGIN),
     # ---- moderation: owner and staff of shop X -------------------------------
     "forum.queue": Entry("role", TEAM_X, _f("/manage/"), plugin=PLUGIN),
     "forum.moderate_post": Entry("role", TEAM_X, _x("forum_reply", "/manage/posts/{}/hide"),
@@ -98,6 +101,7 @@ FORMS = {
     "forum.new_thread": ("customer_a", _form(FF, "ThreadForm", prefix="ft")),
     "forum.reply": ("customer_a", _form(FF, "ReplyForm", prefix="fr")),
     "forum.report": ("customer_a", _form(FF, "ReportForm", prefix="rp")),
+    "forum.edit_post": ("customer_a", _form(FF, "EditPostForm", prefix="fe")),
     "forum.move_thread": ("staff_x", _form(FF, "MoveThreadForm", prefix="mv")),
     "forum.resolve_report": ("staff_x", _form(FF, "ResolveReportForm")),
     "forum.categories": ("owner_x", _form(FF, "CategoryForm", prefix="cat")),

@@ -117,3 +117,31 @@ def test_timeline_is_silent_when_switched_off(portal_app, stuff, disable_plugin)
     assert _timeline(portal_app, stuff.shop, order, "customer") == [("Materials ordered", "")]
     disable_plugin(stuff.shop, "suppliers")
     assert _timeline(portal_app, stuff.shop, order, "customer") == []
+
+
+def test_cash_on_delivery_straight_from_confirmed_to_ready_consumes(stuff):
+    # A COD order skips the transfer steps: "confirmed" may go straight to "ready".
+    from plugins.suppliers import planning
+    from portal.core.orders import COD
+
+    order = place(stuff.shop, [(stuff.oxford, 2)])
+    Order.update(payment_method=COD).where(Order.id == order.id).execute()
+    order = advance(Order.get_by_id(order.id), "confirm")
+    # Confirmed and not yet made: the requirements page plans for it.
+    assert [r.needed for r in planning.requirements(stuff.shop) if r.material.id == stuff.leather.id] == [D("7")]
+    order = advance(order, "mark_ready")
+    assert order.status == "ready"
+    assert movements(order) == [("Kulit sapi", "consumed", D("-7")), ("Sol karet", "consumed", D("-2"))]
+    assert on_hand(stuff.leather) == D("3") and planning.requirements(stuff.shop) == []
+
+
+def test_core_refuses_to_cancel_an_order_in_production_and_its_materials_stay_used(stuff):
+    import pytest
+
+    from portal.core.order_flow import TransitionError
+
+    order = advance(place(stuff.shop, [(stuff.oxford, 1)]), *TO_PAID, "start_production")
+    with pytest.raises(TransitionError):
+        advance(order, "cancel")
+    assert Order.get_by_id(order.id).status == "in_production"
+    assert [k for _, k, _ in movements(order)] == ["consumed", "consumed"] and on_hand(stuff.leather) == D("6.5")

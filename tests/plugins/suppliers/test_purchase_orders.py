@@ -8,12 +8,13 @@ import pytest
 
 from plugins.suppliers.models import (
     MATERIALS,
+    PO_STATUSES,
     Material,
     PurchaseOrder,
     PurchaseOrderEvent,
     StockMovement,
 )
-from plugins.suppliers.purchasing import POError, act, create_po, lines_of
+from plugins.suppliers.purchasing import POError, act, create_po, lines_of, receive
 from plugins.suppliers.stock import movements_total
 from portal.core.models import OutboxMail, User
 from tests.plugins.suppliers.conftest import EN, on_hand, sent_po, text
@@ -273,3 +274,55 @@ def test_the_mail_reads_well(stuff):
     assert "Hello Dadang,\n\nTest Workshop sends you purchase order PO-0001.\n\n- Kulit sapi: 12.5 ft²\n\n" in body
     assert "For the orders: TWS-20261128-0042\n\nPlease confirm it" in body
     assert body.rstrip().endswith("Regards,\nTest Workshop")
+
+
+# ---- the whole table: every step, from every status, by every role ---------------------------------
+
+# Written out by hand from the issue (not read from PO_ACTIONS): which role may take which step from where.
+TEAM_ROLES, SUPPLIER_ROLE = {"owner", "staff"}, {"supplier"}
+MAY = {
+    ("draft", "send"): TEAM_ROLES, ("draft", "cancel"): TEAM_ROLES, ("sent", "cancel"): TEAM_ROLES,
+    ("sent", "confirm"): SUPPLIER_ROLE, ("sent", "reject"): SUPPLIER_ROLE,
+    ("confirmed", "reschedule"): SUPPLIER_ROLE, ("shipped", "reschedule"): SUPPLIER_ROLE,
+    ("confirmed", "ship"): SUPPLIER_ROLE,
+    ("confirmed", "receive"): TEAM_ROLES, ("shipped", "receive"): TEAM_ROLES,
+    ("confirmed", "close"): TEAM_ROLES, ("shipped", "close"): TEAM_ROLES, ("received", "close"): TEAM_ROLES,
+    ("rejected", "close"): TEAM_ROLES,
+}
+# Where an allowed step leads (a new date and a partial receipt leave the status as it was).
+LEADS_TO = {"send": "sent", "cancel": "cancelled", "confirm": "confirmed", "reject": "rejected", "ship": "shipped",
+            "close": "closed"}
+STEPS = ("send", "cancel", "confirm", "reject", "reschedule", "ship", "receive", "close")
+ROLES = ("owner", "staff", "supplier", "courier", "customer")
+
+
+@pytest.mark.parametrize("start", PO_STATUSES)
+def test_every_step_from_every_status_by_every_role(stuff, start):
+    actors = {"owner": owner(), "staff": User.get(User.email == "staff@shop.test"), "supplier": stuff.user_a,
+              "courier": User.get(User.email == "courier@shop.test"), "customer": None}
+    for step in STEPS:
+        for role in ROLES:
+            po = draft(stuff)
+            PurchaseOrder.update(status=start).where(PurchaseOrder.id == po.id).execute()
+            events = PurchaseOrderEvent.select().where(PurchaseOrderEvent.po == po).count()
+            stock = on_hand(stuff.leather)
+            try:
+                if step == "receive":
+                    receive(po, {lines_of(po)[0].id: D("1")}, actors[role], role)
+                else:
+                    act(po, step, actors[role], role, note="Stok habis" if step == "reject" else "",
+                        promised_date=dt.date.today() + dt.timedelta(days=3))
+            except POError as err:
+                assert role not in MAY.get((start, step), ()), (start, step, role, str(err))
+                assert status(po) == start and on_hand(stuff.leather) == stock, (start, step, role)
+                assert PurchaseOrderEvent.select().where(PurchaseOrderEvent.po == po).count() == events
+                continue
+            assert role in MAY.get((start, step), ()), (start, step, role, "was allowed")
+            assert status(po) == LEADS_TO.get(step, start), (start, step, role)
+            event = PurchaseOrderEvent.select().where(PurchaseOrderEvent.po == po).order_by(
+                PurchaseOrderEvent.id.desc()).get()
+            assert (event.action, event.role, event.actor_id, event.from_status) == (
+                step, role, actors[role].id, start)
+            assert event.created_at is not None
+            if step == "receive":
+                assert on_hand(stuff.leather) == stock + 1

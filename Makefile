@@ -21,8 +21,10 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed translations
 
+# The .mo files are built, not committed. Core has two domains: its own strings (messages)
+# and WTForms' built-in messages, which WTForms ships no Indonesian for (wtforms).
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile -d portal/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d portal/translations -D "messages wtforms" 2>&1 | grep -v "^compiling" || true
 	@for d in plugins/*/translations; do [ -d $$d ] && $(BIN)/pybabel compile -d $$d >/dev/null || true; done
 
 extract-messages: $(BIN)/.installed

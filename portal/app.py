@@ -58,6 +58,7 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
     registry = PluginRegistry(app)
     registry.load(extra_plugins=plugins, use_entry_points=use_entry_points, skip=app.config["PLUGINS_DISABLED"])
     app.extensions["portal"] = registry
+    _note_shop_tables(registry)
 
     htmx.init_app(app)
     extra_dirs = [d for _, d in registry.call_each("portal_register_translations") if d]
@@ -84,6 +85,14 @@ def create_app(config: dict | None = None, plugins=(), use_entry_points: bool = 
     return app
 
 
+def _note_shop_tables(registry: PluginRegistry):
+    # Which tables hold a shop's rows, so one shop's writes leave other shops' cached pages alone.
+    from portal.core import models, orders
+
+    plugin_models = [m for found in registry.plugin_models().values() for m in found]
+    changes.note_models([*models.CORE_MODELS, *orders.ORDER_MODELS, *plugin_models])
+
+
 def _init_connection_handling(app: Flask):
     # peewee connects on first use, so a request that never touches the database
     # (static files) costs no connection; teardown hands it back.
@@ -103,8 +112,8 @@ def _init_login(app: Flask):
     # token rotation already ends stolen sessions on log-out.
     manager.session_protection = "basic"
 
-    # Every logged-in request starts here: keep the row per process until anything is written.
-    users = changes.GenerationCache()
+    # Every logged-in request starts here: keep the row per process until a global write.
+    users = changes.GenerationCache(scope=changes.GLOBAL)
 
     @manager.user_loader
     def load_user(token: str):

@@ -1,16 +1,35 @@
-"""Validators and fields shared by every form (core's and plugins')."""
+"""Validators and fields shared by every form (core's and plugins').
+
+WTForms' built-in messages ("This field is required.", "Not a valid choice.") are
+translated by core (``portal.i18n``, catalogue ``translations/<lang>/LC_MESSAGES/wtforms.po``)
+for every ``FlaskForm``: a validator needs a ``message=`` only to say something more
+specific than WTForms does.
+"""
 from __future__ import annotations
 
 import email_validator
 import phonenumbers
+import wtforms
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from portal.i18n import WTFORMS_MESSAGES
 
 # The demo accounts (owner@demo.test, ...) use the reserved ``.test`` domain;
 # mail is never looked up in DNS here, so accepting it costs nothing.
 if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
     email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
+
+
+class SubForm(wtforms.Form):
+    """A row inside a ``FlaskForm`` (``FormField``): no CSRF token of its own, and
+    WTForms' built-in messages in the user's language like the ``FlaskForm`` around it
+    (a plain ``wtforms.Form`` answers in English)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
 
 
 class EmailAddress:

@@ -522,7 +522,8 @@ def portal_order_before_transition(order, action, from_status, to_status, actor,
     :param actor: the :class:`User` acting, or ``None`` for the system.
     :param role: ``customer``, ``owner``, ``staff``, ``courier`` or ``system``.
     :return: ``None`` to allow, or a message (the reason shown to the user) to refuse.
-        Every enabled plugin is asked; any refusal stops the change.
+        Every enabled plugin is asked; any refusal stops the change. A plugin that
+        raises is logged and left out (it refuses nothing).
 
     Example::
 
@@ -534,10 +535,83 @@ def portal_order_before_transition(order, action, from_status, to_status, actor,
 
 
 @hookspec
+def portal_order_transition_writes(order, action, from_status, to_status, actor, role):
+    """Write what must change together with an order's status, inside the status change's transaction.
+
+    Called after core has written the new status and its ``OrderEvent`` (and given back
+    reserved stock when the order ended early), before the commit: on every step of
+    ``portal.core.order_flow.transition`` and on the order's placement (``action="place"``).
+    What you write here is committed with the status or not at all. Database writes
+    only: e-mail and other side effects belong in ``portal_order_after_transition``.
+
+    Unlike other hooks, a plugin that raises here is **not** isolated, because its part
+    may be half written: the whole step is rolled back, the user reads that your module
+    could not record its part and nothing was changed, and the error is logged and shown
+    on the shop's Modules page. To refuse on purpose, return a message: the step is rolled
+    back and the user reads it. (A check that needs no writes belongs in
+    ``portal_order_before_transition``, asked before anything is written.)
+
+    :param order: the locked :class:`portal.core.orders.Order`, already in ``to_status``
+        (not yet committed).
+    :param action: the action name from ``portal.core.order_flow.ACTIONS``, or ``"place"``.
+    :param from_status: the previous status (``None`` when the order is being placed).
+    :param to_status: the new status.
+    :param actor: the :class:`User` acting, or ``None`` for the system or a guest.
+    :param role: ``customer``, ``owner``, ``staff``, ``courier`` or ``system``.
+    :return: ``None`` when your part is written, or a message (translated) to refuse the
+        step. Plugins are asked one at a time; the first refusal stops the step.
+
+    Example::
+
+        @hookimpl
+        def portal_order_transition_writes(order, to_status, actor):
+            if to_status == "in_production":
+                need = leather_needed(order)
+                taken = Leather.update(on_hand=Leather.on_hand - need).where(
+                    (Leather.shop == order.shop_id) & (Leather.on_hand >= need)).execute()
+                if not taken:
+                    return _("Not enough leather in stock; production was not started.")
+                LeatherMovement.create(order=order, quantity=-need, actor=actor)
+    """
+
+
+@hookspec
+def portal_order_blocked_actions(shop, order, actions, user):
+    """Hold back steps on the team's order page, with the reason shown in place of their buttons.
+
+    Asked when the order page of the shop's team (``templates/manage/orders/_detail.html``)
+    is drawn, with the steps core would offer there now; answer only about those. It
+    changes the page only: refuse the step itself in ``portal_order_before_transition``
+    too (a page opened earlier, or another way in, may still ask for it).
+
+    :param shop: the shop.
+    :param order: the :class:`portal.core.orders.Order` shown.
+    :param actions: the names of the steps offered now, from
+        ``portal.core.order_flow.ACTIONS`` (e.g. ``["hand_over"]``). Never empty: when
+        there is no step to offer, nobody is asked.
+    :param user: the owner or staff member looking.
+    :return: a dict from action name to the reason (translated) shown instead of that
+        step's button, or ``None``. When several plugins hold back one step, the first
+        reason is shown.
+
+    Example::
+
+        @hookimpl
+        def portal_order_blocked_actions(order, actions):
+            job = open_job(order) if "hand_over" in actions else None
+            if job is not None:
+                return {"hand_over": _("Booked to rider %(name)s — the rider marks the hand-over.",
+                                       name=job.rider.name)}
+    """
+
+
+@hookspec
 def portal_order_after_transition(order, action, from_status, to_status, actor, role):
     """Told after a status change has been committed (never for a refused one).
 
-    Do side effects here (e-mail, fan-out), never inside the transaction.
+    Do side effects here (e-mail, fan-out), never inside the transaction. Writes that
+    must change together with the status belong in ``portal_order_transition_writes``:
+    what fails here is logged, and the status change stays.
 
     :param order: the order, reloaded after the change.
     :param action: the action name.
@@ -551,8 +625,8 @@ def portal_order_after_transition(order, action, from_status, to_status, actor, 
 
         @hookimpl
         def portal_order_after_transition(order, to_status):
-            if to_status == "paid":
-                jobs().defer("consume_materials", order.id)
+            if to_status == "ready":
+                jobs().defer("send_pickup_sms", order.id)
     """
 
 

@@ -2,6 +2,10 @@
 
 The browser's ``Accept-Language`` picks the language until the user chooses one;
 the choice is then kept in the session (and on the account when logged in).
+
+WTForms' and Flask-WTF's own messages ("This field is required.", "Not a valid
+choice.") come from core's ``wtforms`` catalogue in the same language, for every
+form of core's and of any plugin's (see ``WTFORMS_MESSAGES``).
 """
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import gettext
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import wtforms.i18n
 from babel import support
 from flask import g, has_request_context, request, session
 from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
@@ -22,7 +27,6 @@ LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LOCALE = "id"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
-
 
 
 def select_locale() -> str:
@@ -78,11 +82,61 @@ def init_app(app, extra_translation_dirs=()):
     # locale only, so a shared instance would serve one app's (plugins') strings to another.
     babel = Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Jakarta")
     babel.domain_instance = _CorePluralDomain(domain="messages")
+    _init_wtforms_messages(app)
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
+
+
+class _WTFormsMessages:
+    """WTForms' built-in messages in the request's language, for Flask-WTF's forms.
+
+    WTForms ships no Indonesian catalogue, so core carries one
+    (``translations/id/LC_MESSAGES/wtforms.po``: every msgid of WTForms' template and
+    the messages Flask-WTF's file validators translate); WTForms' own catalogues answer
+    for anything it lacks. The language is looked up at each call, so a form follows
+    ``force_locale`` and a language chosen earlier in the same request.
+    """
+
+    def __init__(self):
+        self._loaded: dict[str, support.NullTranslations] = {}
+
+    def _translations(self) -> support.NullTranslations:
+        locale = get_locale()
+        if locale is None:  # no app context: WTForms' English
+            return support.NullTranslations()
+        found = self._loaded.get(str(locale))
+        if found is None:
+            # A fallback, not a merge: each catalogue keeps its own plural rule (Indonesian
+            # has one form), and a language core has no catalogue for gets WTForms' own.
+            found = support.Translations.load(str(TRANSLATIONS_DIR), [locale], "wtforms")
+            found.add_fallback(support.Translations.load(wtforms.i18n.messages_path(), [locale], "wtforms"))
+            self._loaded[str(locale)] = found
+        return found
+
+    def ugettext(self, string):
+        return self._translations().ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return self._translations().ungettext(singular, plural, n)
+
+    # WTForms calls a translations object's gettext/ngettext; Flask-WTF the u-variants.
+    gettext, ngettext = ugettext, ungettext
+
+
+WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+def _init_wtforms_messages(app):
+    # Flask-WTF's FlaskForm asks ``request.wtforms_translations`` for the catalogue of its
+    # built-in messages and, when there is none, loads WTForms' own (no Indonesian) and
+    # keeps it there for the request. Answering from the app's request class puts core's
+    # catalogue behind every FlaskForm -- core's, built-in plugins', a third party's --
+    # with nothing for a form to declare; ``WTF_I18N_ENABLED = False`` still turns it off.
+    # Plain ``wtforms.Form`` subforms get it through ``portal.forms.SubForm``.
+    app.request_class = type("PortalRequest", (app.request_class,), {"wtforms_translations": WTFORMS_MESSAGES})
 
 
 def current_language() -> str:

@@ -10,7 +10,7 @@ from typing import Any
 # The plugin API this portal implements. A plugin declares the range it supports
 # in ``PluginInfo.api``; bump the minor for additions, the major for changes that
 # break existing hook signatures (tests/core/test_hookspecs.py guards this).
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 
 @dataclass(frozen=True)

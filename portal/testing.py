@@ -443,11 +443,12 @@ class QueryCounter:
 
 
 def until_hit(fetch, tries: int = 30):
-    """Call ``fetch()`` until the anonymous page cache answers, and return that response.
+    """Call ``fetch()`` until the page cache answers, and return that response.
 
-    On PostgreSQL the cache's freshness probe is the cluster's snapshot, so a write to
-    *any* database of the cluster (another test worker's) makes the next request a miss;
-    asking again is what a visitor would see next. Fails if no request is ever a hit.
+    A shop's pages are filed under that shop's write counter, but a page outside any shop
+    counts every write, and on PostgreSQL that probe is the cluster's snapshot: a write to
+    *any* database of the cluster (another test worker's) makes the next request a miss.
+    Asking again is what a visitor would see next. Fails if no request is ever a hit.
     """
     for _ in range(tries):
         response = fetch()

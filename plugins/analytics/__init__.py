@@ -5,8 +5,8 @@ products and categories, the order funnel, lead times and cities; RFM segments,
 cohort retention, repeat rate and lifetime value; a single view of each customer
 with the notes the team keeps. Everything is computed with SQL aggregation from
 core's order tables; the plugin stores the notes and a daily summary of whole past
-days (``summary.py``), rebuilt for a day whenever one of its orders changes.
-Switching it off hides the pages; the notes stay.
+days (``summary.py``), rebuilt for a day by a job after one of its orders changes
+(reading the pages never writes). Switching it off hides the pages; the notes stay.
 """
 from __future__ import annotations
 
@@ -14,12 +14,23 @@ from pathlib import Path
 
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
+from huey import crontab
 
 from plugins.analytics import models, queries, summary, views
 from portal import CustomerSegment, NavItem, PluginInfo, hookimpl
 from portal.core.permissions import is_staff
 
-NAME = "analytics"
+NAME = summary.NAME
+
+
+def _register_jobs(state):
+    jobs = state.app.extensions["portal_jobs"]
+    jobs.register(summary.JOB, summary.refresh, retries=3, retry_delay=60)
+    # Yesterday's row after Jakarta's midnight (17:00 UTC), and anything a lost job left undone.
+    jobs.register_periodic(summary.HOURLY_JOB, summary.refresh_all, crontab(minute="7"))
+
+
+views.bp.record_once(_register_jobs)
 
 
 @hookimpl
@@ -78,16 +89,19 @@ def portal_slot_order_sidebar(shop, order, user):
 
 @hookimpl
 def portal_order_after_transition(order):
-    # Placement and every status change (after commit): that day's summary is rebuilt on the next read.
+    # Placement and every status change (after commit): mark that day, then rebuild the marked days in a
+    # job. Until it has run, the figures compute that day from the orders: reading never writes.
     summary.mark_dirty(order)
+    summary.schedule(order.shop_id)
 
 
 @hookimpl
-def portal_shop_module_toggled(shop, plugin):
-    # While switched off the plugin heard no order changes: start the summary again
-    # from the orders (lazily, on the next read).
+def portal_shop_module_toggled(shop, plugin, enabled):
+    # While switched off the plugin heard no order changes: start the summary again from the orders.
     if plugin == NAME:
         summary.forget(shop)
+        if enabled:
+            summary.schedule(shop)
 
 
 @hookimpl
@@ -104,6 +118,7 @@ def portal_register_demo_data(shop):
     # Core's demo orders are all the analytics needs; the team's notes make the customer view believable.
     from plugins.analytics.demo import load_demo_notes
 
-    # Demo orders are written straight into the tables, without order hooks.
+    # Demo orders are written straight into the tables, without order hooks. No job here: this runs inside
+    # the loading transaction; the hourly job stores the summary afterwards.
     summary.forget(shop)
     return load_demo_notes(shop)

@@ -14,11 +14,14 @@ which it was *placed* (its ``created_at``), with its total (goods + delivery −
 discount). All periods are Asia/Jakarta calendar days (UTC+7, no daylight saving).
 
 The dashboard's figures (series, totals, top products and categories, funnel,
-lead times, cities) read the whole past days of a period from the daily summary
-(``summary.py``, kept exact by rebuilding a day whenever one of its orders
-changes) and only today, or later days, from the order tables; each takes
-``summary=False`` to compute everything from the order tables instead (the
-tests compare the two).
+lead times, cities) read the whole past days of a period that the daily summary
+holds (``summary.py``: a stored row, not marked dirty) from the summary, and every
+other day — today and later, a past day not stored yet or marked dirty since an
+order of it changed — from the order tables, in one ``UNION ALL`` (``sources()``).
+So a figure is exact whatever the summary holds, and reading one never writes: the
+summary is stored by the write paths (``summary.refresh``). Each takes
+``summary=False`` to compute everything from the order tables instead (the tests
+compare the two).
 """
 from __future__ import annotations
 
@@ -159,13 +162,9 @@ def _next_bucket(day: dt.date, unit: str) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
-def _placed_in(shop, period: Period):
-    start, end = period.bounds
-    return (Order.shop == shop) & (Order.created_at >= start) & (Order.created_at < end)
-
-
 def split(period: Period, summary: bool = True, today: dt.date | None = None) -> tuple[Period | None, Period | None]:
-    """``(past, live)``: the whole past days of the period (read from the daily summary) and the rest (today on).
+    """``(past, live)``: the whole past days of the period (read from the daily summary where it holds them) and
+    the rest (today on).
 
     With ``summary=False`` everything is live.
     """
@@ -177,30 +176,119 @@ def split(period: Period, summary: bool = True, today: dt.date | None = None) ->
     return (past if past.start <= past.end else None), (live if live.start <= live.end else None)
 
 
+# More separate stretches of stored days than this (so as many gaps computed between them) and the whole
+# past is read from the orders instead: each stretch is one more term in the queries' conditions. The write
+# paths leave one stretch (a gap only for a day whose job has not run yet).
+MAX_STRETCHES = 32
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _clean_days(shop, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Days in ``first..last`` whose summary rows are stored and not marked dirty: read as stored, never written."""
+    from plugins.analytics.models import AnalyticsDay as D
+    from plugins.analytics.models import AnalyticsDirtyDay as X
+
+    rows = (D.select(D.day)
+            .join(X, pw.JOIN.LEFT_OUTER, on=((X.shop == D.shop) & (X.day == D.day)))
+            .where((D.shop == shop) & (D.day >= first) & (D.day <= last) & X.id.is_null())
+            .tuples())
+    return {day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]) for (day,) in rows}
+
+
 def prepare(shop, *periods: Period, summary: bool = True) -> None:
-    """Bring the daily summary of the periods' past days up to date at once (one check instead of one per figure)."""
+    """Look up once which past days of the periods the summary holds (one query instead of one per figure)."""
     pasts = [p for p in (split(period, summary)[0] for period in periods) if p is not None]
     if pasts:
-        _ensure(shop, min(p.start for p in pasts), max(p.end for p in pasts))
+        _summarised(shop, min(p.start for p in pasts), max(p.end for p in pasts))
 
 
-def _ensure(shop, first: dt.date, last: dt.date) -> None:
+def _summarised(shop, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The clean summary days of ``first..last``, looked up once per request for the ranges ``prepare`` was told of.
+
+    Only reads: a day without a row or with a dirty mark is computed from the orders by
+    the figure that needs it, and stored later by ``summary.refresh`` (a job), never here.
+    """
     from flask import g, has_request_context
 
-    from plugins.analytics import summary
+    known = g.setdefault("_analytics_summarised", []) if has_request_context() else []
+    for shop_id, a, b, days in known:
+        if shop_id == shop.id and a <= first and last <= b:
+            return {d for d in days if first <= d <= last}
+    days = _clean_days(shop, first, last)
+    known.append((shop.id, first, last, days))
+    return days
 
-    # A page shows several figures of the same days: check the summary once per request.
-    done = g.setdefault("_analytics_ensured", []) if has_request_context() else []
-    if any(s == shop.id and a <= first and last <= b for s, a, b in done):
-        return
-    summary.ensure(shop, first, last)
-    done.append((shop.id, first, last))
+
+def _stretches(days) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as stretches of consecutive days ``(first, last)``."""
+    out: list[list[dt.date]] = []
+    for day in sorted(days):
+        if out and day == out[-1][1] + ONE_DAY:
+            out[-1][1] = day
+        else:
+            out.append([day, day])
+    return [(a, b) for a, b in out]
 
 
-def _past_days(shop, past: Period):
-    """A condition on a summary model's rows of ``past``, made current first."""
-    _ensure(shop, past.start, past.end)
-    return lambda model: (model.shop == shop) & (model.day >= past.start) & (model.day <= past.end)
+def _between(first: dt.date, last: dt.date, held: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The stretches of ``first..last`` outside the sorted, disjoint stretches ``held``."""
+    out, cursor = [], first
+    for a, b in held:
+        if a > cursor:
+            out.append((cursor, a - ONE_DAY))
+        cursor = max(cursor, b + ONE_DAY)
+    if cursor <= last:
+        out.append((cursor, last))
+    return out
+
+
+def _any_of(conditions):
+    found = None
+    for cond in conditions:
+        found = cond if found is None else (found | cond)
+    return found
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a figure reads its period: summary rows of some whole past days, order rows of every other day.
+
+    ``stored`` are the past days with clean summary rows; ``computed`` the days read
+    from the order tables: today and later, and every past day the summary does not
+    hold yet (no row, or a dirty mark). Together they cover the period once, so a
+    figure is exact whatever the summary holds, and reading it writes nothing.
+    """
+
+    shop: object
+    stored: tuple = ()
+    computed: tuple = ()
+
+    def stored_where(self, model):
+        """A condition on a summary model's rows of the stored days (``None``: none)."""
+        return _any_of((model.shop == self.shop) & (model.day >= a) & (model.day <= b) for a, b in self.stored)
+
+    def computed_where(self):
+        """A condition on ``Order`` for the orders placed on the computed days (``None``: none)."""
+        # The shop in every term: each stretch is one range of the (shop, created_at) index.
+        return _any_of((Order.shop == self.shop) & (Order.created_at >= utc_start(a))
+                       & (Order.created_at < utc_start(b + ONE_DAY)) for a, b in self.computed)
+
+
+def sources(shop, period: Period, summary: bool = True) -> Sources:
+    """Split ``period`` into the days read from the summary and the days computed from the orders."""
+    past, live = split(period, summary)
+    stored, computed = [], []
+    if past:
+        stored = _stretches(_summarised(shop, past.start, past.end))
+        computed = _between(past.start, past.end, stored)
+        if len(stored) > MAX_STRETCHES:
+            stored, computed = [], [(past.start, past.end)]
+    if live:
+        if computed and computed[-1][1] + ONE_DAY == live.start:
+            computed[-1] = (computed[-1][0], live.end)
+        else:
+            computed.append((live.start, live.end))
+    return Sources(shop, tuple(stored), tuple(computed))
 
 
 def _union(parts):
@@ -258,17 +346,16 @@ def _counts_parts(shop, period: Period, summary: bool, unit: str | None):
     """Per bucket (or in all, ``unit=None``): orders placed, revenue orders, revenue — summary rows and live rows."""
     from plugins.analytics.models import AnalyticsDay as D
 
-    past, live = split(period, summary)
+    src = sources(shop, period, summary)
     parts = []
-    if past:
-        where = _past_days(shop, past)
+    if src.stored:
         key = date_bucket(D.day, unit) if unit else Value(1)
         parts.append(D.select(key.alias("b"), D.orders.alias("n"), D.paid_orders.alias("p"), D.revenue.alias("r"))
-                     .where(where(D)))
-    if live:
+                     .where(src.stored_where(D)))
+    if src.computed:
         key = bucket(Order.created_at, unit) if unit else Value(1)
         part = Order.select(key.alias("b"), fn.COUNT(Order.id).alias("n"), _revenue_count().alias("p"),
-                            _revenue_total().alias("r")).where(_placed_in(shop, live))
+                            _revenue_total().alias("r")).where(src.computed_where())
         parts.append(part.group_by(key) if unit else part)
     u = _union(parts).alias("u")
     return Select([u], [u.c.b, fn.SUM(u.c.n), fn.SUM(u.c.p), fn.SUM(u.c.r)]).group_by(u.c.b)
@@ -303,17 +390,16 @@ def _product_lines(shop, period: Period, summary: bool):
     """``(pid, name, q, r)`` rows of revenue orders' lines: per day and product from the summary, per line live."""
     from plugins.analytics.models import AnalyticsDayProduct as DP
 
-    past, live = split(period, summary)
+    src = sources(shop, period, summary)
     parts = []
-    if past:
-        where = _past_days(shop, past)
+    if src.stored:
         parts.append(DP.select(DP.product.alias("pid"), DP.name.alias("name"), DP.quantity.alias("q"),
-                               DP.revenue.alias("r")).where(where(DP)))
-    if live:
+                               DP.revenue.alias("r")).where(src.stored_where(DP)))
+    if src.computed:
         parts.append(OrderItem.select(OrderItem.product.alias("pid"), OrderItem.name.alias("name"),
                                       OrderItem.quantity.alias("q"), OrderItem.line_total.alias("r"))
                      .join(Order, on=(OrderItem.order == Order.id))
-                     .where(_placed_in(shop, live) & _is_revenue()))
+                     .where(src.computed_where() & _is_revenue()))
     return _union(parts).alias("u")
 
 
@@ -449,21 +535,21 @@ def order_flow(shop, period: Period, summary: bool = True) -> tuple[list[Step], 
     from plugins.analytics.models import AnalyticsDay as D
     from plugins.analytics.models import AnalyticsLeadTime as L
 
-    past, live = split(period, summary)
+    src = sources(shop, period, summary)
     # orders, reached confirmed, paid, delivered, then the number of durations of each span
     counts = [0] * (4 + len(LEAD_TIME_SPANS))
     lead_parts = {key: [] for key in LEAD_TIME_SPANS}
     ctes = []
-    if past:
-        where = _past_days(shop, past)
+    if src.stored:
+        where = src.stored_where
         columns = [D.orders, D.reached_confirmed, D.reached_paid, D.reached_delivered,
                    *(getattr(D, f"measured_{key}") for key in LEAD_TIME_SPANS)]
         row = _run(Select([D], [fn.SUM(c) for c in columns]).where(where(D)))[0]
         counts = [a + int(b or 0) for a, b in zip(counts, row, strict=True)]
         for key in LEAD_TIME_SPANS:
             lead_parts[key].append(L.select(L.hours.alias("h")).where(where(L) & (L.span == key)))
-    if live:
-        placed, m = _milestones(_placed_in(shop, live))
+    if src.computed:
+        placed, m = _milestones(src.computed_where())
         ctes = [placed, m]
         row = _run(Select([m], flow_counts(m)).with_cte(*ctes))[0]
         counts = [a + int(b or 0) for a, b in zip(counts, row, strict=True)]
@@ -508,15 +594,15 @@ def cities(shop, period: Period, limit: int = 12, summary: bool = True) -> list[
     """Orders placed and revenue per delivery city (pick-up orders have no city: shown as empty)."""
     from plugins.analytics.models import AnalyticsDayCity as DC
 
-    past, live = split(period, summary)
+    src = sources(shop, period, summary)
     parts = []
-    if past:
-        where = _past_days(shop, past)
-        parts.append(DC.select(DC.city.alias("city"), DC.orders.alias("n"), DC.revenue.alias("r")).where(where(DC)))
-    if live:
+    if src.stored:
+        parts.append(DC.select(DC.city.alias("city"), DC.orders.alias("n"), DC.revenue.alias("r"))
+                     .where(src.stored_where(DC)))
+    if src.computed:
         city = fn.TRIM(Order.city)
         parts.append(Order.select(city.alias("city"), fn.COUNT(Order.id).alias("n"), _revenue_total().alias("r"))
-                     .where(_placed_in(shop, live)).group_by(city))
+                     .where(src.computed_where()).group_by(city))
     u = _union(parts).alias("u")
     n = fn.SUM(u.c.n)
     rows = _run(Select([u], [u.c.city, n, fn.SUM(u.c.r)]).group_by(u.c.city).order_by(n.desc(), u.c.city).limit(limit))

@@ -1,21 +1,31 @@
 """The daily summary: whole past days of a shop's figures, so long periods need not re-read every order.
 
 A year of orders costs a second of aggregation; a year of days costs a few
-milliseconds. ``ensure()`` is called by the figures in ``queries.py`` for the
-past days of the period they show (today is always computed live) and builds
-whichever of those days has no summary row yet or was marked dirty. A day is
-marked dirty (``AnalyticsDirtyDay``) after any status change of one of its
-orders, placement included (``portal_order_after_transition``, after commit), so
-the next read rebuilds it from core's tables: the figures are those of the live
-queries, never stale.
+milliseconds. The figures in ``queries.py`` read a past day from the summary when
+its rows are stored and not marked dirty, and compute every other day (today,
+and any past day not stored yet or marked dirty) from core's tables; so they are
+exact whatever the summary holds, and **reading never writes** (a GET writes
+nothing, and the dashboard stays in the page cache).
+
+Rows are stored only on the write paths, by ``refresh()`` (``ensure()`` over the
+shop's past days), which builds every day since the shop's first order that has
+no summary row yet or was marked dirty:
+
+* the job ``analytics_summary``, deferred by ``portal_order_after_transition``
+  (after commit) once it has marked the order's day dirty (``AnalyticsDirtyDay``)
+  — placement and every status change;
+* the same job, deferred when the module is switched on (``forget()`` dropped
+  the shop's summary: it missed changes while off);
+* the hourly job ``analytics_summary_hourly`` (``refresh_all()``): yesterday's row
+  after Jakarta's midnight, and whatever a failed or lost job left undone.
 
 Why a rebuild never loses a change: a mark is written (its version bumped)
 only after its change committed, and a rebuild reads the marks' versions before
 it aggregates and removes a mark only if its version is unchanged afterwards; so
 every removed mark's changes are in the aggregate, and a change marked meanwhile
-keeps its mark for the next read. Rebuilds of one shop are serialised (SQLite's
-``BEGIN IMMEDIATE``, PostgreSQL's advisory lock), so two workers never both
-write a day.
+keeps its mark for the next rebuild (until then its day is computed from the
+orders). Rebuilds of one shop are serialised (SQLite's ``BEGIN IMMEDIATE``,
+PostgreSQL's advisory lock), so two workers never both write a day.
 """
 from __future__ import annotations
 
@@ -36,6 +46,9 @@ Order, OrderItem = o.Order, o.OrderItem
 ONE_DAY = dt.timedelta(days=1)
 # First key of PostgreSQL's two-key advisory lock (the second is the shop's id): "anly".
 LOCK_CLASS = 0x616E6C79
+NAME = "analytics"
+JOB = "analytics_summary"
+HOURLY_JOB = "analytics_summary_hourly"
 
 
 def day_of(column):
@@ -86,7 +99,8 @@ def mark_dirty(order):
 
 
 def forget(shop):
-    """Drop a shop's whole summary (rebuilt lazily): after it missed changes, e.g. while switched off."""
+    """Drop a shop's whole summary (until ``refresh`` stores it again, figures come from the orders alone):
+    after it missed changes, e.g. while switched off."""
     with atomic_write():
         _lock(shop)  # not in the middle of a rebuild, which could then remove a newer mark
         for model in m.SUMMARY_MODELS:
@@ -213,6 +227,36 @@ def build(shop, days) -> None:
     L.insert_from(union.with_cte(cte_placed, milestones), [L.shop, L.day, L.span, L.hours]).execute()
 
 
+def refresh(shop_id: int) -> int:
+    """The job ``analytics_summary``: store the shop's past days that are missing or marked dirty."""
+    shop = Shop.get_or_none(Shop.id == shop_id)
+    return 0 if shop is None else backfill(shop)
+
+
+def refresh_all() -> int:
+    """The hourly job: ``refresh`` every shop that has the module on (a new day's row, a lost job's work)."""
+    from portal.core.plugins import registry
+
+    on = [shop for shop in Shop.select() if registry().is_enabled(shop, NAME)]
+    return sum(backfill(shop) for shop in on)
+
+
+def schedule(shop) -> None:
+    """Store the shop's summary after the current request (at once outside one): ``refresh`` as a job."""
+    from flask import g, has_request_context
+
+    from portal.core.jobs import jobs
+
+    shop_id = shop.id if isinstance(shop, Shop) else int(shop)
+    if has_request_context():
+        # A request's jobs start after it has finished, so one refresh sees all of its marks.
+        scheduled = g.setdefault("_analytics_scheduled", set())
+        if shop_id in scheduled:
+            return
+        scheduled.add(shop_id)
+    jobs().defer(JOB, shop_id)
+
+
 def backfill(shop=None, today: dt.date | None = None, log_to=log.info) -> int:
     """Build every past day of ``shop`` (or of every shop) that is missing or dirty; returns days built."""
     today = today or q.jakarta_today()
@@ -226,4 +270,5 @@ def backfill(shop=None, today: dt.date | None = None, log_to=log.info) -> int:
     return built
 
 
-__all__ = ["backfill", "build", "day_of", "ensure", "forget", "jakarta_day", "mark_dirty"]
+__all__ = ["backfill", "build", "day_of", "ensure", "forget", "jakarta_day", "mark_dirty", "refresh", "refresh_all",
+           "schedule"]

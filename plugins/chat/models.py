@@ -12,6 +12,7 @@ import peewee as pw
 from portal.core.db import Model, atomic_write, utcnow
 from portal.core.models import STAFF_ROLES, Membership, Shop, User
 from portal.core.orders import Order
+from portal.core.prepared import Param, Shapes
 
 OPEN, CLOSED = "open", "closed"
 CUSTOMER, STAFF, SYSTEM = "customer", "staff", "system"
@@ -96,15 +97,25 @@ def conversation_of(shop, conversation_id: int) -> ChatConversation | None:
 def visitor_conversation(shop, user=None, guest_key: str | None = None) -> ChatConversation | None:
     """The visitor's current conversation: their latest open one in this shop."""
     if user is not None:
-        cond = ChatConversation.customer == user
-    elif guest_key:
-        cond = (ChatConversation.guest_key == guest_key) & ChatConversation.customer.is_null()
+        return _VISITOR_CONVERSATION["customer"].first(shop=shop, who=user)
+    if guest_key:
+        return _VISITOR_CONVERSATION["guest"].first(shop=shop, who=guest_key)
+    return None
+
+
+def _visitor_conversation_query(kind: str):
+    if kind == "customer":
+        cond = ChatConversation.customer == Param("who")
     else:
-        return None
+        cond = (ChatConversation.guest_key == Param("who")) & ChatConversation.customer.is_null()
     return (ChatConversation.select()
-            .where((ChatConversation.shop == shop) & cond & (ChatConversation.status == OPEN))
+            .where((ChatConversation.shop == Param("shop")) & cond & (ChatConversation.status == OPEN))
             .order_by(ChatConversation.last_message_at.desc(), ChatConversation.id.desc())
-            .first())
+            .limit(1))
+
+
+# Asked on every storefront page a visitor with a chat sees (the widget): SQL built once.
+_VISITOR_CONVERSATION = Shapes(_visitor_conversation_query)
 
 
 def latest_guest_conversation(shop, guest_key: str) -> ChatConversation | None:

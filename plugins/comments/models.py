@@ -15,6 +15,7 @@ import peewee as pw
 from portal.core.db import Model, atomic_write, utcnow
 from portal.core.models import Product, Shop, User
 from portal.core.orders import COMPLETED, DELIVERED, Order, OrderItem
+from portal.core.prepared import Param, Prepared, Shapes
 
 VISIBLE = "visible"
 PENDING = "pending"  # waiting for the shop's approval
@@ -143,6 +144,33 @@ def product_comments(product, user=None, team: bool = False):
     return visible_to(Comment.select().where(Comment.product == product), user, team)
 
 
+def _first_page_query(reader: bool, team: bool, per_page: int):
+    query = Comment.select().where(Comment.product == Param("product"))
+    if team:
+        query = query.where(Comment.status != DELETED)
+    else:
+        condition = Comment.status == VISIBLE
+        if reader:
+            condition |= (Comment.author == Param("user")) & (Comment.status == PENDING)
+        query = query.where(condition)
+    return newest_first(query).limit(per_page + 1)
+
+
+# The first page under every product is asked on every product page: its SQL is built
+# once per reader kind (portal.core.prepared). Later pages go through ``page_after``.
+_FIRST_PAGES = Shapes(_first_page_query)
+
+
+def first_page(product, user=None, team: bool = False, per_page: int = 10) -> tuple[list[Comment], str | None]:
+    """``page_after(product_comments(product, user, team), None, per_page)``, with its SQL built once."""
+    shape = (user is not None and not team, team, per_page)
+    values = {"product": product, "user": user.id} if shape[0] else {"product": product}
+    rows = _FIRST_PAGES[shape].all(**values)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
 def shop_comments(shop, status: str | None = None):
     """The shop's comments for the back office (never deleted ones), optionally of one status."""
     query = Comment.select(Comment, Product).join(Product).where(Comment.shop == shop)
@@ -161,17 +189,34 @@ def comment_of(shop, comment_id: int, include_deleted: bool = False) -> Comment 
     return query.first()
 
 
+_ONE_RATING = Prepared(lambda: Comment.select(pw.fn.AVG(Comment.rating), pw.fn.COUNT(Comment.rating))
+                       .where((Comment.product == Param("product")) & (Comment.status == VISIBLE)
+                              & Comment.rating.is_null(False)).tuples())
+
+
+def product_rating(product) -> tuple[float, int] | None:
+    """``rating_summary([product.id]).get(product.id)`` for one product page, with its SQL built once."""
+    row = _ONE_RATING.first(product=product)
+    if not row or not row[1]:
+        return None
+    return float(row[0]), int(row[1])
+
+
 def rating_summary(product_ids) -> dict[int, tuple[float, int]]:
     """``{product_id: (average, count)}`` of the visible reviews, in ONE query for any number of products."""
     ids = list(product_ids)
     if not ids:
         return {}
-    rows = (Comment.select(Comment.product, pw.fn.AVG(Comment.rating).alias("avg"),
-                           pw.fn.COUNT(Comment.rating).alias("n"))
-            .where(Comment.product.in_(ids) & (Comment.status == VISIBLE) & Comment.rating.is_null(False))
-            .group_by(Comment.product)
-            .tuples())
+    rows = _RATINGS[len(ids)].execute(ids=ids)
     return {product_id: (float(avg), int(n)) for product_id, avg, n in rows if n}
+
+
+# Every product list's badges ask this (its SQL built once per list length).
+_RATINGS = Shapes(lambda count: Comment.select(Comment.product, pw.fn.AVG(Comment.rating).alias("avg"),
+                                               pw.fn.COUNT(Comment.rating).alias("n"))
+                  .where(Comment.product.in_(Param.many("ids", count)) & (Comment.status == VISIBLE)
+                         & Comment.rating.is_null(False))
+                  .group_by(Comment.product).tuples())
 
 
 def counts(shop) -> dict[str, int]:

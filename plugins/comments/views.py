@@ -79,7 +79,7 @@ def summary_of(average: float | None, count: int) -> dict:
 
 
 def product_summary(product) -> dict:
-    average, count = models.rating_summary([product.id]).get(product.id, (None, 0))
+    average, count = models.product_rating(product) or (None, 0)
     return summary_of(average, count)
 
 
@@ -102,7 +102,10 @@ def form_context(shop, product, user, form=None, notice=None) -> dict:
 
 def column_context(shop, product, user, cursor=None, form=None, notice=None) -> dict:
     team = is_staff(shop, user) if user is not None else False
-    comments, next_cursor = models.page_after(models.product_comments(product, user, team), cursor, PER_PAGE)
+    if cursor is None:
+        comments, next_cursor = models.first_page(product, user, team, PER_PAGE)
+    else:
+        comments, next_cursor = models.page_after(models.product_comments(product, user, team), cursor, PER_PAGE)
     return {
         "shop": shop, "product": product, "user": user, "can_moderate": team,
         "comments": comments, "next_cursor": next_cursor, "summary": product_summary(product),

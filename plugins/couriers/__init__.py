@@ -186,6 +186,21 @@ def portal_order_timeline(order, audience):
 
 
 @hookimpl
+def portal_order_before_transition(order, action):
+    # A rider's booked job: the hand-over is the rider's "picked up", not the shop's button.
+    return svc.refuse_step(order, action)
+
+
+@hookimpl
+def portal_order_blocked_actions(order, actions):
+    if "hand_over" in actions:
+        reason = svc.hand_over_held(order)
+        if reason:
+            return {"hand_over": reason}
+    return None
+
+
+@hookimpl
 def portal_order_after_transition(order, action, actor, role):
     if action == "confirm" and order.payment_method == "cod":
         svc.tell_cod_customer(order)

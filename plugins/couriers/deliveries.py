@@ -12,6 +12,7 @@ goes out after commit.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
 from plugins.couriers import fees
 from plugins.couriers import models as m
@@ -21,6 +22,7 @@ from portal.core.db import atomic_write, utcnow
 from portal.core.mail import MailError, queue_mail
 from portal.core.models import Membership, User
 from portal.core.notifications import customer_order_url, external_url
+from portal.core.prepared import Param, Prepared
 
 NAME = "couriers"
 
@@ -61,8 +63,33 @@ def active_delivery(order) -> m.Delivery | None:
             .order_by(m.Delivery.id.desc()).first())
 
 
+def open_rider_job(order) -> m.Delivery | None:
+    """The rider's job for ``order`` that is booked or accepted but not picked up yet (with its rider), if any."""
+    return (m.Delivery.select(m.Delivery, User).join(User, JOIN.LEFT_OUTER, on=(m.Delivery.rider == User.id))
+            .where((m.Delivery.order == order.id) & (m.Delivery.kind == m.RIDER)
+                   & m.Delivery.status.in_((m.BOOKED, m.ACCEPTED)))
+            .order_by(m.Delivery.id.desc()).first())
+
+
+def hand_over_held(order):
+    """Why the shop may not hand ``order`` over itself now, or ``None``.
+
+    While a rider's job is open and not picked up, the hand-over is the rider's step
+    ("picked up"): core's own button would move the order past it and break the job.
+    """
+    job = open_rider_job(order)
+    if job is None:
+        return None
+    return _l("Booked to rider %(name)s — the rider marks the hand-over on picking the parcel up. To hand it "
+              "over yourself, first take the job back under Deliveries.", name=job.rider.name if job.rider else "—")
+
+
+# Every order page's timeline asks it: SQL built once.
+_DELIVERIES_OF = Prepared(lambda: m.Delivery.select().where(m.Delivery.order == Param("order")).order_by(m.Delivery.id))
+
+
 def deliveries_of(order) -> list[m.Delivery]:
-    return list(m.Delivery.select().where(m.Delivery.order == order.id).order_by(m.Delivery.id))
+    return _DELIVERIES_OF.all(order=order.id)
 
 
 def events_of(deliveries) -> dict[int, list[m.DeliveryEvent]]:
@@ -315,6 +342,13 @@ def tell_cod_customer(order):
                    order_url=customer_order_url(order), whatsapp_url=None)
     except MailError:
         pass
+
+
+def refuse_step(order, action: str):
+    """Core's step ``action`` refused while it would break a rider's job (``portal_order_before_transition``)."""
+    if action == "hand_over":
+        return hand_over_held(order)
+    return None
 
 
 def follow_order(order, action: str, role: str, actor):

@@ -149,7 +149,23 @@ def _language(user) -> str:
 
 
 def post_context(**extra) -> dict:
-    return {"shop": g.shop, "viewer": _user(), "can_moderate": _staff(), **extra}
+    """What every forum template gets. ``can_edit(post)`` is :func:`can_edit_post` bound to the viewer and the
+    thread being shown, so ``forum/_post.html`` asks the rule itself instead of repeating it."""
+    user, staff = _user(), _staff()
+    return {"shop": g.shop, "viewer": user, "can_moderate": staff,
+            "can_edit": edit_checker(extra.get("thread"), user, staff), **extra}
+
+
+def edit_checker(thread, user, staff: bool):
+    """:func:`can_edit_post` for one thread and viewer, taking only the post.
+
+    It uses the thread the page already holds, so the thread page asks no query per post. A post of another
+    thread, or any post when no thread is shown (the team's queue), gets no edit link.
+    """
+    def can_edit(post) -> bool:
+        return thread is not None and post.thread_id == thread.id and can_edit_post(post, thread, user, staff)
+
+    return can_edit
 
 
 # ---------------------------------------------------------------------------

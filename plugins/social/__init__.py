@@ -63,13 +63,13 @@ def portal_owner_nav_items(shop, user):
 
 
 # The footer is on every storefront page and changes only when the links (or the shop's
-# name) are saved: its HTML is kept per shop and language until the next write.
+# name) are saved: its HTML is kept per shop and language until that shop's next write.
 _footer_html = changes.GenerationCache()
 
 
 @hookimpl
 def portal_slot_footer_links(shop):
-    return _footer_html.get((shop.id, str(get_locale())), lambda: _render_footer(shop))
+    return _footer_html.get((shop.id, str(get_locale())), lambda: _render_footer(shop), scope=changes.shop_scope(shop))
 
 
 def _render_footer(shop):

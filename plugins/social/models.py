@@ -43,12 +43,14 @@ MIGRATIONS = [
 FIELDS = ("whatsapp", *(n.key for n in NETWORKS), "product_button")
 
 
-# The footer of every page of the shop shows them: kept per process until anything is written.
+# The footer of every page of the shop shows them: kept per process until that shop (or
+# anything global) is written.
 _links = changes.GenerationCache()
 
 
 def links_of(shop) -> SocialLinks | None:
-    return _links.get_instance(shop.id, SocialLinks, lambda: SocialLinks.get_or_none(SocialLinks.shop == shop))
+    return _links.get_instance(shop.id, SocialLinks, lambda: SocialLinks.get_or_none(SocialLinks.shop == shop),
+                               scope=changes.shop_scope(shop))
 
 
 def save(shop, values: dict, user=None) -> SocialLinks:

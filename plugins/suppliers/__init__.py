@@ -17,6 +17,7 @@ from peewee import JOIN, Case, fn
 from plugins.suppliers import models, purchasing, stock, views
 from portal import NavItem, PluginInfo, TimelineEntry, hookimpl
 from portal.core.permissions import roles_anywhere
+from portal.core.prepared import Param, Prepared
 
 NAME = "suppliers"
 
@@ -110,19 +111,31 @@ def portal_account_nav_items(user):
 
 
 @hookimpl
-def portal_order_after_transition(order, from_status, to_status, actor):
-    stock.on_order_transition(order, from_status, to_status, actor)
+def portal_order_transition_writes(order, from_status, to_status, actor):
+    # In the status change's own transaction: the order is never "in production" without its
+    # materials taken, nor the materials taken for a step that was rolled back.
+    try:
+        stock.on_order_transition(order, from_status, to_status, actor)
+    except stock.StockError:
+        # Production takes no floor (a shortage is recorded as negative stock, not refused):
+        # this is a material removed while the step ran.
+        return _l("A material this order uses has just changed; nothing was changed. Please try again.")
+    return None
+
+
+# Every order page's timeline asks it (nearly always finding none): SQL built once.
+_ORDER_POS = Prepared(lambda: models.PurchaseOrder.select()
+                      .join(models.PurchaseOrderLink, on=(models.PurchaseOrderLink.po == models.PurchaseOrder.id))
+                      .where((models.PurchaseOrderLink.order == Param("order"))
+                             & (models.PurchaseOrder.shop == Param("shop"))
+                             & models.PurchaseOrder.status.not_in((models.DRAFT, models.CANCELLED))))
 
 
 @hookimpl
 def portal_order_timeline(shop, order, audience):
     """Orders waiting for materials say so; the customer never learns who the supplier is."""
     entries = []
-    pos = (models.PurchaseOrder.select()
-           .join(models.PurchaseOrderLink, on=(models.PurchaseOrderLink.po == models.PurchaseOrder.id))
-           .where((models.PurchaseOrderLink.order == order) & (models.PurchaseOrder.shop == shop)
-                  & models.PurchaseOrder.status.not_in((models.DRAFT, models.CANCELLED))))
-    for po in pos:
+    for po in _ORDER_POS.execute(order=order, shop=shop):
         events = {}
         for event in (models.PurchaseOrderEvent.select()
                       .where((models.PurchaseOrderEvent.po == po)

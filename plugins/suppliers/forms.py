@@ -48,11 +48,11 @@ UNIT_SHORT = {"ft2": "ft²", "m2": "m²", "pair": _l("pair"), "piece": _l("pcs")
               "roll": _l("roll")}
 MAX_QTY = Decimal("1000000")
 MAX_RUPIAH = 1_000_000_000
-# WTForms ships no Indonesian catalogue, so its built-in messages ("This field is
-# required.", "Not a valid decimal value.") would reach an Indonesian page in English:
-# every validator here carries a message of this plugin's own.
-REQUIRED = _l("This field is required.")
-NOT_A_NUMBER = _l("Enter a number.")
+# WTForms' built-in messages ("This field is required.") come in the reader's language
+# from core; the messages here are the ones that say more than WTForms would.
+# DecimalField's msgid, for NaN and Infinity, which it reads as numbers: core's WTForms
+# catalogue translates it (``field.gettext``), so it is not marked for this plugin's.
+NOT_A_DECIMAL = "Not a valid decimal value."
 LANGS = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
@@ -77,11 +77,14 @@ class Finite:
 
     def __call__(self, form, field):
         if isinstance(field.data, Decimal) and not field.data.is_finite():
-            raise StopValidation(NOT_A_NUMBER)
+            raise StopValidation(field.gettext(NOT_A_DECIMAL))
 
 
 class Between:
-    """A number from ``low`` to ``high``, both shown in the reader's locale (``0,001`` and ``1.000.000`` in Indonesian)."""
+    """A number from ``low`` to ``high``, both shown in the reader's locale (``0,001`` and ``1.000.000`` in Indonesian).
+
+    Not WTForms' ``NumberRange``: that one writes its bounds as Python does (``0.001``,
+    which an Indonesian reads as one)."""
 
     def __init__(self, low, high):
         self.low, self.high = low, high
@@ -98,7 +101,7 @@ class QuantityField(DecimalField):
     which an Indonesian reads as five thousand)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, places=3, invalid_value_message=NOT_A_NUMBER, **kwargs)
+        super().__init__(label, validators, places=3, **kwargs)
 
     def _value(self):
         if self.raw_data or not isinstance(self.data, Decimal) or not self.data.is_finite():
@@ -106,28 +109,24 @@ class QuantityField(DecimalField):
         return f"{self.data.quantize(Decimal('0.001')).normalize():f}"
 
 
-def length(most: int) -> Length:
-    return Length(max=most, message=_l("Use at most %(max)d characters."))
-
-
 def rupiah_field(label, required=True):
     return IntegerField(label, invalid_value_message=_l("Enter a whole number of Rupiah."),
-                        validators=[InputRequired(message=REQUIRED) if required else Optional(),
+                        validators=[InputRequired() if required else Optional(),
                                     Between(0, MAX_RUPIAH)])
 
 
 def quantity_field(label, required=True, allow_zero=False):
     low = Decimal("0") if allow_zero else Decimal("0.001")
-    validators = [InputRequired(message=REQUIRED) if required else Optional(), Finite(), Between(low, MAX_QTY)]
+    validators = [InputRequired() if required else Optional(), Finite(), Between(low, MAX_QTY)]
     return QuantityField(label, validators=validators)
 
 
 class SupplierForm(FlaskForm):
-    name = StringField(_l("Company name"), filters=[_strip], validators=[DataRequired(message=REQUIRED), length(120), NoControlChars()])
-    contact_person = StringField(_l("Contact person"), filters=[_strip], validators=[Optional(), length(120), NoControlChars()])
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[Optional(), length(254), EmailAddress()])
-    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), length(20), IndonesianPhone()])
-    address = TextAreaField(_l("Address"), filters=[_text], validators=[Optional(), length(500), MultiLineText()])
+    name = StringField(_l("Company name"), filters=[_strip], validators=[DataRequired(), Length(max=120), NoControlChars()])
+    contact_person = StringField(_l("Contact person"), filters=[_strip], validators=[Optional(), Length(max=120), NoControlChars()])
+    email = EmailField(_l("E-mail"), filters=[_strip], validators=[Optional(), Length(max=254), EmailAddress()])
+    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=20), IndonesianPhone()])
+    address = TextAreaField(_l("Address"), filters=[_text], validators=[Optional(), Length(max=500), MultiLineText()])
     lang = SelectField(_l("Language for e-mails"), choices=LANGS, default="id")
     user_id = SelectField(_l("Portal account (a team member with the supplier role)"), choices=[], coerce=str,
                           validators=[Optional()])
@@ -137,8 +136,8 @@ class SupplierForm(FlaskForm):
 
 
 class MaterialForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(message=REQUIRED), length(120), NoControlChars()])
-    unit = SelectField(_l("Unit"), choices=UNITS, validators=[DataRequired(message=REQUIRED)])
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120), NoControlChars()])
+    unit = SelectField(_l("Unit"), choices=UNITS, validators=[DataRequired()])
     reorder_level = quantity_field(_l("Reorder level"), allow_zero=True)
     cost = rupiah_field(_l("Cost per unit (Rp)"))
     preferred_supplier = SelectField(_l("Preferred supplier"), choices=[], coerce=str, validators=[Optional()])
@@ -153,8 +152,8 @@ class NewMaterialForm(MaterialForm):
 
 class AdjustForm(FlaskForm):
     change = QuantityField(_l("Change (+ adds, − takes away)"),
-                           validators=[InputRequired(message=REQUIRED), Finite(), Between(-MAX_QTY, MAX_QTY)])
-    reason = StringField(_l("Reason"), filters=[_strip], validators=[DataRequired(message=REQUIRED), length(200), NoControlChars()])
+                           validators=[InputRequired(), Finite(), Between(-MAX_QTY, MAX_QTY)])
+    reason = StringField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=200), NoControlChars()])
 
     def validate_change(self, field):
         if field.data is not None and field.data == 0:
@@ -162,7 +161,7 @@ class AdjustForm(FlaskForm):
 
 
 class BomLineForm(FlaskForm):
-    material = SelectField(_l("Material"), choices=[], coerce=str, validators=[DataRequired(message=REQUIRED)])
+    material = SelectField(_l("Material"), choices=[], coerce=str, validators=[DataRequired()])
     quantity = quantity_field(_l("Quantity per unit"))
 
     def set_choices(self, materials):
@@ -170,7 +169,7 @@ class BomLineForm(FlaskForm):
 
 
 class NewPOForm(FlaskForm):
-    supplier = SelectField(_l("Supplier"), choices=[], coerce=str, validators=[DataRequired(message=REQUIRED)])
+    supplier = SelectField(_l("Supplier"), choices=[], coerce=str, validators=[DataRequired()])
     kind = SelectField(_l("Kind"), choices=[SelectChoice("materials", _l("Materials")), SelectChoice("outsourced", _l("Outsourced work"))],
                        default="materials")
 
@@ -181,7 +180,7 @@ class NewPOForm(FlaskForm):
 class POLineForm(FlaskForm):
     material = SelectField(_l("Material"), choices=[], coerce=str, validators=[Optional()])
     description = StringField(_l("Description (for outsourced work)"), filters=[_strip],
-                              validators=[Optional(), length(200), NoControlChars()])
+                              validators=[Optional(), Length(max=200), NoControlChars()])
     quantity = quantity_field(_l("Quantity"))
     unit_cost = rupiah_field(_l("Price per unit (Rp)"), required=False)
 
@@ -196,7 +195,7 @@ class POLineForm(FlaskForm):
 
 class LinkOrderForm(FlaskForm):
     number = StringField(_l("Customer order number"), filters=[_strip],
-                         validators=[DataRequired(message=REQUIRED), length(32), NoControlChars()])
+                         validators=[DataRequired(), Length(max=32), NoControlChars()])
 
 
 class POActionForm(FlaskForm):
@@ -206,31 +205,31 @@ class POActionForm(FlaskForm):
 class ReceiveForm(FlaskForm):
     """One quantity field per line is read by the view (``line-<id>``); this carries the note."""
 
-    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), length(200), NoControlChars()])
+    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=200), NoControlChars()])
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(_l("Note"), filters=[_text], validators=[DataRequired(message=REQUIRED), length(2000), MultiLineText()])
+    text = TextAreaField(_l("Note"), filters=[_text], validators=[DataRequired(), Length(max=2000), MultiLineText()])
 
 
 class ConfirmForm(FlaskForm):
-    promised_date = DateField(_l("Delivery date you promise"), validators=[DataRequired(message=REQUIRED)])
+    promised_date = DateField(_l("Delivery date you promise"), validators=[DataRequired()])
 
     def validate_promised_date(self, field):
         # The shop's calendar is Jakarta's; "today" is still a promise that can be kept.
         if field.data and field.data < to_jakarta(utcnow()).date():
             raise ValidationError(_l("The delivery date cannot be in the past."))
-    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), length(200), NoControlChars()])
+    note = StringField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=200), NoControlChars()])
 
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Why can you not supply it?"), filters=[_text],
-                           validators=[DataRequired(message=REQUIRED), length(1000), MultiLineText()])
+                           validators=[DataRequired(), Length(max=1000), MultiLineText()])
 
 
 class ShipForm(FlaskForm):
     note = StringField(_l("Note (optional, e.g. the courier's receipt number)"), filters=[_strip],
-                       validators=[Optional(), length(200), NoControlChars()])
+                       validators=[Optional(), Length(max=200), NoControlChars()])
 
 
 class CreateDraftsForm(FlaskForm):

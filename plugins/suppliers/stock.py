@@ -6,12 +6,15 @@ always the sum of the material's movements and two writers never lose an update.
 
 Production: when a customer order enters production (or goes straight to "ready" from
 a status before production, skipping the production step: from "paid", or from
-"confirmed" for cash on delivery), its bill of materials is consumed once. An
-order that ends cancelled, rejected or expired after its materials were consumed
-(core's flow has no such step today; a future one would) gets them back as
-"restored" movements: the workshop then records any spoiled leather as an
-adjustment with a reason. Nothing is consumed before production, so an order
-cancelled earlier needs nothing restored.
+"confirmed" for cash on delivery), its bill of materials is consumed once, in the
+status change's own transaction (the plugin's ``portal_order_transition_writes``):
+if consuming fails, the status does not move either. A shortage refuses nothing:
+production takes no floor, and stock goes below zero. An order that ends cancelled,
+rejected or expired after its materials were consumed (core's flow has no such step
+today; a future one would) gets them back as "restored" movements, in that step's
+transaction too: the workshop then records any spoiled leather as an adjustment
+with a reason. Nothing is consumed before production, so an order cancelled earlier
+needs nothing restored.
 """
 from __future__ import annotations
 
@@ -128,7 +131,13 @@ def restore_for_order(order, actor=None) -> int:
 
 
 def on_order_transition(order, from_status, to_status, actor=None):
-    """The plugin's reaction to a customer order's status change (see the module docstring)."""
+    """The plugin's part of a customer order's status change (see the module docstring).
+
+    Called inside the status change's transaction.
+
+    :return: the number of movements written.
+    :raises StockError: a material disappeared meanwhile (the caller refuses the step).
+    """
     if to_status == o.IN_PRODUCTION or (to_status == o.READY and from_status in UNPRODUCED):
         return consume_for_order(order, actor)
     if to_status in (o.CANCELLED, o.REJECTED, o.EXPIRED):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from portal.core.models import Category, Product, ProductImage, Shop
+from portal.core.prepared import Param, Prepared, Shapes
 from portal.forms import normalise_phone
 
 PER_PAGE = 24
@@ -109,21 +110,38 @@ def categories(shop: Shop) -> list[Category]:
     return list(Category.select().where(Category.shop == shop).order_by(Category.position, Category.name))
 
 
-def visible_categories(shop: Shop) -> list[Category]:
-    """Categories that hold at least one active product (empty chips only frustrate)."""
+def _visible_categories_query():
     has_products = (
         Product.select(Product.id)
         .where((Product.category == Category.id) & (Product.is_active == True))
     )
-    return list(
-        Category.select()
-        .where((Category.shop == shop) & pw.fn.EXISTS(has_products))
-        .order_by(Category.position, Category.name)
-    )
+    return (Category.select()
+            .where((Category.shop == Param("shop")) & pw.fn.EXISTS(has_products))
+            .order_by(Category.position, Category.name))
+
+
+# The storefront's home, category and product lists ask these on every render: their SQL
+# is built once (portal.core.prepared).
+_VISIBLE_CATEGORIES = Prepared(_visible_categories_query)
+_NEWEST = Shapes(lambda limit: Product.select().where((Product.shop == Param("shop")) & (Product.is_active == True))
+                 .order_by(*SORTS["newest"]).limit(limit))
+_MADE_TO_ORDER = Prepared(lambda: Product.select(Product.id).where(
+    (Product.shop == Param("shop")) & (Product.is_active == True) & (Product.made_to_order == True)).limit(1))
+_COVERS = Shapes(lambda count: ProductImage.select().where(ProductImage.product.in_(Param.many("ids", count)))
+                 .order_by(ProductImage.product, ProductImage.position, ProductImage.id))
+
+
+def visible_categories(shop: Shop) -> list[Category]:
+    """Categories that hold at least one active product (empty chips only frustrate)."""
+    return _VISIBLE_CATEGORIES.all(shop=shop)
+
+
+_CATEGORY_BY_SLUG = Prepared(lambda: Category.select().where(
+    (Category.shop == Param("shop")) & (Category.slug == Param("slug"))).limit(1))
 
 
 def category_by_slug(shop: Shop, slug: str) -> Category | None:
-    return Category.get_or_none((Category.shop == shop) & (Category.slug == slug))
+    return _CATEGORY_BY_SLUG.first(shop=shop, slug=slug)
 
 
 def category_by_id(shop: Shop, category_id) -> Category | None:
@@ -180,6 +198,24 @@ def product_page(
     q = clean_query(q)
     sort = parse_sort(sort)
     page = parse_page(page)
+    if q:
+        rows = list(_listing_query(shop, category, q, sort, include_inactive)
+                    .offset((page - 1) * per_page).limit(per_page + 1))
+    else:
+        # Without a search (nearly every visit) the SQL depends only on these choices: built once each.
+        shape = (include_inactive, category is not None, sort, per_page)
+        values = {"shop": shop, "offset": (page - 1) * per_page}
+        if category is not None:
+            values["category"] = category
+        rows = _LISTINGS[shape].all(**values)
+    items = rows[:per_page]
+    attach_covers(items)
+    return ProductPage(items=items, page=page, per_page=per_page, has_next=len(rows) > per_page,
+                       q=q, sort=sort, category=category)
+
+
+def _listing_query(shop, category, q: str, sort: str, include_inactive: bool):
+    """The products to list, sorted; ``shop``/``category`` may be ``Param`` placeholders."""
     query = Product.select().where(Product.shop == shop)
     if not include_inactive:
         query = query.where(Product.is_active == True)
@@ -188,39 +224,42 @@ def product_page(
     condition = search_condition(q) if q else None
     if condition is not None:
         query = query.where(condition)
-    rows = list(query.order_by(*SORTS[sort]).offset((page - 1) * per_page).limit(per_page + 1))
-    items = rows[:per_page]
-    attach_covers(items)
-    return ProductPage(items=items, page=page, per_page=per_page, has_next=len(rows) > per_page,
-                       q=q, sort=sort, category=category)
+    return query.order_by(*SORTS[sort])
+
+
+_LISTINGS = Shapes(lambda include_inactive, with_category, sort, per_page: _listing_query(
+    Param("shop"), Param("category") if with_category else None, "", sort, include_inactive)
+    .offset(Param("offset")).limit(per_page + 1))
 
 
 def newest_products(shop: Shop, limit: int = 8) -> list[Product]:
-    items = list(
-        Product.select()
-        .where((Product.shop == shop) & (Product.is_active == True))
-        .order_by(*SORTS["newest"])
-        .limit(limit)
-    )
+    items = _NEWEST[limit].all(shop=shop)
     attach_covers(items)
     return items
 
 
 def has_made_to_order(shop: Shop) -> bool:
-    return (
-        Product.select(Product.id)
-        .where((Product.shop == shop) & (Product.is_active == True) & (Product.made_to_order == True))
-        .exists()
-    )
+    return _MADE_TO_ORDER.first(shop=shop) is not None
 
 
-def product_by_slug(shop: Shop, slug: str, include_inactive: bool = False) -> Product | None:
+def _product_by_slug_query(include_inactive: bool):
     query = Product.select(Product, Category).join(Category, pw.JOIN.LEFT_OUTER).where(
-        (Product.shop == shop) & (Product.slug == slug)
+        (Product.shop == Param("shop")) & (Product.slug == Param("slug"))
     )
     if not include_inactive:
         query = query.where(Product.is_active == True)
-    return query.first()
+    return query.limit(1)
+
+
+# Every product page asks these: their SQL is built once (portal.core.prepared).
+_PRODUCT_BY_SLUG = {inactive: Prepared(lambda inactive=inactive: _product_by_slug_query(inactive))
+                    for inactive in (False, True)}
+_IMAGES_OF = Prepared(lambda: ProductImage.select().where(ProductImage.product == Param("product"))
+                      .order_by(ProductImage.position, ProductImage.id))
+
+
+def product_by_slug(shop: Shop, slug: str, include_inactive: bool = False) -> Product | None:
+    return _PRODUCT_BY_SLUG[include_inactive].first(shop=shop, slug=slug)
 
 
 def product_by_id(shop: Shop, product_id) -> Product | None:
@@ -229,19 +268,14 @@ def product_by_id(shop: Shop, product_id) -> Product | None:
 
 
 def images_of(product: Product) -> list[ProductImage]:
-    return list(product.images.order_by(ProductImage.position, ProductImage.id))
+    return _IMAGES_OF.all(product=product)
 
 
 def attach_covers(products: list[Product]) -> list[Product]:
     """Set ``product.cover`` (first picture or ``None``) for all ``products`` with one query."""
     covers: dict[int, ProductImage] = {}
     if products:
-        query = (
-            ProductImage.select()
-            .where(ProductImage.product.in_([p.id for p in products]))
-            .order_by(ProductImage.product, ProductImage.position, ProductImage.id)
-        )
-        for image in query:
+        for image in _COVERS[len(products)].execute(ids=[p.id for p in products]):
             covers.setdefault(image.product_id, image)
     for product in products:
         product.cover = covers.get(product.id)

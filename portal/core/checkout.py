@@ -5,9 +5,11 @@ IMMEDIATE`` on SQLite; row locks, conditional updates and unique indexes on
 PostgreSQL): it takes the next order number, writes the order with the
 checkout form's one-time key, takes stock with ``stock = stock - n WHERE stock
 >= n`` (one refusal rolls the whole order back), books production capacity for
-made-to-order lines, snapshots the lines and writes the first timeline event.
-Only after commit are plugins and notifications told. Prices, fees and totals
-are always computed here from the database, never taken from the request.
+made-to-order lines, snapshots the lines, writes the first timeline event and
+lets plugins write their part (``order_flow.plugin_writes``; a refusal there, or a
+plugin's failure, rolls the order back). Only after commit are plugins and
+notifications told. Prices, fees and totals are always computed here from the
+database, never taken from the request.
 """
 from __future__ import annotations
 
@@ -152,6 +154,10 @@ def place_order(shop, cart: Cart, contact: Contact, delivery_code: str, customer
             if existing is not None:  # our own double submit won the race for the last pair
                 return _replay(existing, customer)
             raise
+        except order_flow.PluginWriteFailed as failed:
+            failed.report(shop)
+            raise CheckoutError(_l("Your order could not be recorded just now; nothing was ordered. "
+                                   "Please try again.")) from failed
         except (peewee.IntegrityError, peewee.OperationalError) as exc:
             # A concurrent submit with the same key, or a lost lock race: look, then try again.
             existing = find_order_by_key(shop, idempotency_key)
@@ -248,4 +254,11 @@ def _place(shop, cart, contact, option, customer, key, locale, password_hash, co
             Order.update(ready_by=ready).where(Order.id == order.id).execute()
         OrderEvent.create(order=order, kind="status", action="place", from_status=None, to_status=PLACED,
                           actor=buyer, actor_role="customer", public=True)
+        # The plugins' part of the placement, in its transaction, as for every later status change.
+        try:
+            order_flow.plugin_writes(order, "place", None, PLACED, buyer, "customer")
+        except order_flow.PluginWriteFailed:
+            raise  # reported by ``place_order`` once this transaction has rolled back
+        except order_flow.TransitionError as refusal:
+            raise CheckoutError(str(refusal)) from refusal
     return Order.get_by_id(order.id), new_user

@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from huey import RedisHuey, SqliteHuey
 
+from portal.core import changes
+
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +47,11 @@ class Jobs:
         def run(*args, **kwargs):
             if has_app_context() and current_app._get_current_object() is app:
                 # Run in place (immediate mode, or one job queueing another): a second
-                # app context would close the caller's connection when it ends.
-                return fn(*args, **kwargs)
+                # app context would close the caller's connection when it ends. A job may
+                # write any shop's rows, whatever shop's URL queued it: its writes count as
+                # global (portal.core.changes), as they do in the worker.
+                with changes.global_writes():
+                    return fn(*args, **kwargs)
             with app.app_context():
                 from portal.core.db import db
 

@@ -103,6 +103,17 @@ def _core_catalogue_and_delivery_indexes(database, migrator):
         database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "product" ({quoted})')
 
 
+def _core_cache_generations(database, migrator):
+    # One counter per shop (and one for the rest), moved by every committed write, so a
+    # process can tell whether *its* shop changed (portal.core.changes). Not a model:
+    # it is cache bookkeeping, never backed up as data or shown.
+    from portal.core import changes
+
+    database.execute_sql(f'CREATE TABLE IF NOT EXISTS "{changes.TABLE}" '
+                         '("scope" VARCHAR(100) NOT NULL PRIMARY KEY, "counter" BIGINT NOT NULL)')
+    changes.forget_table(database)
+
+
 CORE_MIGRATIONS = [
     ("0001_initial", _core_initial),
     ("0002_orders", _core_orders),
@@ -111,6 +122,7 @@ CORE_MIGRATIONS = [
     ("0005_mail_headers", _core_mail_headers),
     ("0006_order_covering_indexes", _core_order_covering_indexes),
     ("0007_catalogue_and_delivery_indexes", _core_catalogue_and_delivery_indexes),
+    ("0008_cache_generations", _core_cache_generations),
 ]
 
 

@@ -4,9 +4,11 @@
 only code that changes ``Order.status``: it locks the order, checks the action,
 the actor's role and the plugins' "before" hooks, writes the new status and its
 ``OrderEvent`` in one transaction, releases reserved stock or capacity when an
-order ends early, and only after commit tells plugins and queues notifications —
-after the *outermost* commit when it runs inside a caller's transaction, and not at
-all when that transaction rolls back (``db.on_commit``).
+order ends early, lets plugins write their part of the change in that same
+transaction (``plugin_writes``: a refusal or a failure there rolls the whole step
+back), and only after commit tells plugins and queues notifications — after the
+*outermost* commit when it runs inside a caller's transaction, and not at all when
+that transaction rolls back (``db.on_commit``).
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from peewee import Node
 
 from portal.core import capacity
 from portal.core import orders as o
 from portal.core.db import atomic_write, is_sqlite, on_commit, utcnow
 from portal.core.models import Product
+from portal.core.plugins import PluginHookFailed
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,28 @@ class TransitionError(Exception):
     """A refused transition; ``str(err)`` is a message for the user. Nothing changed."""
 
 
+WRITES_HOOK = "portal_order_transition_writes"
+
+
+class PluginWriteFailed(TransitionError):
+    """A plugin raised while writing its part of a status change: the step is refused, nothing written.
+
+    The user reads a general message naming the module; the traceback goes to the log
+    and the shop's Modules page (``report``, called once the transaction is rolled back).
+    """
+
+    def __init__(self, failure: PluginHookFailed):
+        plugin = current_app.extensions["portal"].plugins.get(failure.plugin_name)
+        label = plugin.info.label if plugin is not None else failure.plugin_name
+        super().__init__(_l("The module “%(module)s” could not record its part of this step, so nothing was "
+                            "changed. Please try again.", module=label))
+        self.failure = failure
+
+    def report(self, shop):
+        current_app.extensions["portal"].report_error(shop, self.failure.plugin_name, self.failure.hook_name,
+                                                      self.failure.trace)
+
+
 def allowed_actions(order: o.Order, role: str | None) -> list[Action]:
     """The actions ``role`` may take on ``order`` in its current status (for buttons)."""
     return [a for a in actions_for(order).values() if order.status in a.sources and role in a.roles]
@@ -149,6 +175,16 @@ def _transition(order: o.Order, action: str, actor, role: str, note: str, change
     spec = ACTIONS.get(action)
     if spec is None:
         raise TransitionError(_l("Unknown action."))
+    try:
+        return _apply(order, action, actor, role, note, changes)
+    except PluginWriteFailed as failed:
+        # Reported only now: a report written inside the step's transaction would be rolled back with it.
+        # (Inside a caller's transaction that then rolls back too, the report goes with it; the log keeps it.)
+        failed.report(order.shop)
+        raise
+
+
+def _apply(order: o.Order, action: str, actor, role: str, note: str, changes: dict | None) -> o.Order:
     registry = current_app.extensions["portal"]
     with atomic_write():
         current = _lock(order.id)
@@ -177,9 +213,39 @@ def _transition(order: o.Order, action: str, actor, role: str, note: str, change
         if spec.target in RELEASING_TARGETS:
             release_reservations(current)
         from_status = current.status
+        # Plugins see the order as it now stands in this transaction (no query to reload it).
+        for column, value in values.items():
+            if not isinstance(value, Node):  # an SQL expression's result is not known here
+                setattr(current, column, value)
+        plugin_writes(current, action, from_status, spec.target, actor, role)
     fresh = o.Order.get_by_id(order.id)
     after_commit(fresh, action, from_status, spec.target, actor, role)
     return fresh
+
+
+def plugin_writes(order: o.Order, action: str, from_status, to_status, actor, role):
+    """Let the shop's plugins write their part of a status change, inside its transaction.
+
+    ``portal_order_transition_writes``: called by ``transition`` after core's rows (the
+    status, its ``OrderEvent``, released stock) and by checkout after the placement's,
+    before the commit. Plugins are asked one at a time; the first that answers with a
+    message refuses the step. A plugin that raises is not isolated as elsewhere: its
+    writes may be half done, so the step is refused too (``PluginWriteFailed``).
+
+    :raises TransitionError: raised inside the caller's ``atomic()`` block, it rolls the
+        whole step back. ``PluginWriteFailed`` must be reported (``.report(shop)``) once
+        that transaction has rolled back.
+    """
+    registry = current_app.extensions["portal"]
+    try:
+        for _plugin, refusal in registry.call_in_transaction(
+            WRITES_HOOK, order.shop,
+            order=order, action=action, from_status=from_status, to_status=to_status, actor=actor, role=role,
+        ):
+            if refusal:
+                raise TransitionError(str(refusal))
+    except PluginHookFailed as failure:
+        raise PluginWriteFailed(failure) from failure
 
 
 def after_commit(order: o.Order, action: str, from_status, to_status, actor, role):
@@ -245,5 +311,5 @@ STATUS_LABELS = {
     o.EXPIRED: _l("expired"),
 }
 
-__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "TransitionError", "actions_for", "add_event", "after_commit",
-           "allowed_actions", "log_refusal", "status_label", "transition"]
+__all__ = ["ACTIONS", "COD_ACTIONS", "Action", "PluginWriteFailed", "TransitionError", "actions_for", "add_event",
+           "after_commit", "allowed_actions", "log_refusal", "plugin_writes", "status_label", "transition"]

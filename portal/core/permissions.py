@@ -13,8 +13,9 @@ from flask_login import current_user
 from portal.core import changes
 from portal.core.models import STAFF_ROLES, Membership
 
-# Asked on nearly every page (menus, guards); kept per process until anything is written.
-_roles = changes.GenerationCache(max_entries=4096)
+# Asked on nearly every page (menus, guards); kept per process until a global write
+# (memberships count as global: portal.core.changes).
+_roles = changes.GenerationCache(max_entries=4096, scope=changes.GLOBAL)
 
 
 def role_in(shop, user=None) -> str | None:

@@ -37,6 +37,20 @@ class UnknownSlot(LookupError):
     """A template asked for a slot no hook declares (a typo would otherwise hide silently)."""
 
 
+class PluginHookFailed(Exception):
+    """A plugin raised in a hook whose writes belong to the caller's transaction (``call_in_transaction``).
+
+    The caller must roll its transaction back; ``trace`` is the plugin's traceback, for
+    ``PluginRegistry.report_error`` once the rollback is done.
+    """
+
+    def __init__(self, plugin_name: str, hook_name: str, trace: str):
+        super().__init__(f"plugin {plugin_name!r} failed in {hook_name}")
+        self.plugin_name = plugin_name
+        self.hook_name = hook_name
+        self.trace = trace
+
+
 @dataclass
 class LoadedPlugin:
     name: str
@@ -192,7 +206,8 @@ class PluginRegistry:
         if cache is not None:
             return cache
         rows = self._switches.get("platform", lambda: {
-            p.name: p.allowed for p in PlatformPlugin.select(PlatformPlugin.name, PlatformPlugin.allowed)})
+            p.name: p.allowed for p in PlatformPlugin.select(PlatformPlugin.name, PlatformPlugin.allowed)},
+            scope=changes.GLOBAL)
         allowed = {}
         for name, plugin in self.plugins.items():
             # Plugins shipped with the portal are allowed until the admin says
@@ -214,7 +229,8 @@ class PluginRegistry:
         allowed = self.platform_allowed()
         rows = self._switches.get(("shop", shop.id), lambda: {
             m.plugin: m.enabled
-            for m in ShopModule.select(ShopModule.plugin, ShopModule.enabled).where(ShopModule.shop == shop)})
+            for m in ShopModule.select(ShopModule.plugin, ShopModule.enabled).where(ShopModule.shop == shop)},
+            scope=changes.GLOBAL)
         enabled = {
             name
             for name, plugin in self.plugins.items()
@@ -241,9 +257,7 @@ class PluginRegistry:
         just switched off hears about it once).
         """
         enabled = self.enabled_for(shop) | {n for n in include if n in self.plugins}
-        # Hand plugins the real objects: a ``current_user`` proxy kept by a plugin
-        # would later resolve to whoever is logged in then (or to nobody).
-        kwargs = {k: v._get_current_object() if isinstance(v, LocalProxy) else v for k, v in kwargs.items()}
+        kwargs = _real_objects(kwargs)
         results = []
         for impl in reversed(self._impls(hook_name)):
             if impl.plugin_name not in enabled:
@@ -256,6 +270,31 @@ class PluginRegistry:
             if value is not None:
                 results.append((impl.plugin_name, value))
         return results
+
+    def call_in_transaction(self, hook_name: str, shop, /, **kwargs):
+        """Call a hook whose writes belong to the caller's transaction, on the shop's enabled plugins.
+
+        Unlike ``call_isolated``, a plugin that raises is not skipped: its writes may be
+        half done, and committing the caller's with them is what such a hook exists to
+        prevent. The first exception stops the call and comes out as
+        :class:`PluginHookFailed`; the caller rolls back, then reports it with
+        ``report_error`` (a report written inside the transaction would be rolled back too).
+
+        A generator of ``(plugin_name, result)`` for the non-``None`` results: plugins are
+        called one at a time as it is iterated, so a caller that stops at a refusal does
+        not call the rest.
+        """
+        enabled = self.enabled_for(shop)
+        kwargs = _real_objects(kwargs)
+        for impl in reversed(self._impls(hook_name)):
+            if impl.plugin_name not in enabled:
+                continue
+            try:
+                value = impl.function(**{a: kwargs.get(a) for a in impl.argnames})
+            except Exception as exc:  # noqa: BLE001 - the caller rolls back and reports it
+                raise PluginHookFailed(impl.plugin_name, hook_name, traceback.format_exc()) from exc
+            if value is not None:
+                yield impl.plugin_name, value
 
     def set_platform_allowed(self, name: str, allowed: bool, user=None) -> None:
         """The platform admin's allow-list switch for ``name``, heard by the plugin in each shop it reaches.
@@ -336,6 +375,12 @@ class PluginRegistry:
         return list(self._switches.get(key, build))
 
 
+def _real_objects(kwargs: dict) -> dict:
+    # Hand plugins the real objects: a ``current_user`` proxy kept by a plugin
+    # would later resolve to whoever is logged in then (or to nobody).
+    return {k: v._get_current_object() if isinstance(v, LocalProxy) else v for k, v in kwargs.items()}
+
+
 class _SubsetRelay:
     def __init__(self, pm, disabled):
         self._pm = pm
@@ -357,7 +402,7 @@ def hooks_for(shop):
 
 
 # Read by plugins on most of their fragments; kept per process until anything is written.
-_settings = changes.GenerationCache(max_entries=4096)
+_settings = changes.GenerationCache(max_entries=4096, scope=changes.GLOBAL)
 
 
 def plugin_settings(shop, plugin_name: str) -> dict:

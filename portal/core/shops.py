@@ -20,14 +20,24 @@ DEFAULT_SETTINGS = {
 
 
 # Every request to a shop's pages starts by finding the shop; keep the row per process
-# until anything is written (portal.core.changes), and hand each request its own copy.
-_active_shops = changes.GenerationCache()
+# until a global write (shop rows count as global: portal.core.changes), and hand each
+# request its own copy.
+_active_shops = changes.GenerationCache(scope=changes.GLOBAL)
+# The id last found at each slug: the request's first look at the write counters fetches
+# that shop's too (a renamed shop's guess only costs a second look).
+_shop_ids: dict[str, int] = {}
 
 
 def active_shop(slug: str) -> Shop | None:
     """The active shop at ``slug``, or ``None`` (a fresh instance each call: callers may change it)."""
-    return _active_shops.get_instance(
+    known = _shop_ids.get(slug)
+    if known is not None:
+        changes.expect_shop(known)
+    shop = _active_shops.get_instance(
         slug, Shop, lambda: Shop.get_or_none((Shop.slug == slug) & (Shop.is_active == True)))  # noqa: E712
+    if shop is not None and known != shop.id:
+        _shop_ids[slug] = shop.id
+    return shop
 
 
 def create_shop(slug: str, name: str, **fields) -> Shop:

@@ -25,7 +25,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    Form,
     FormField,
     IntegerField,
     RadioField,
@@ -48,7 +47,7 @@ from portal.core import catalogue, media
 from portal.core.db import db
 from portal.core.models import Category, Product, ProductImage
 from portal.core.permissions import owner_required, staff_required
-from portal.forms import EmailAddress, IndonesianPhone, NoControlChars
+from portal.forms import EmailAddress, IndonesianPhone, NoControlChars, SubForm
 from portal.htmx import hx_redirect, is_htmx, render_page
 from portal.web.manage import BACK_OFFICE_MENU, MenuLink
 
@@ -165,7 +164,7 @@ class DeleteCategoryForm(FlaskForm):
     move_products = BooleanField(_l("Move its products to “no category”"))
 
 
-class BankAccountForm(Form):
+class BankAccountForm(SubForm):
     """One bank account row; a row is either empty or complete."""
 
     bank = StringField(_l("Bank"), [Optional(), Length(max=60), NoControlChars()], filters=[_strip])

@@ -1,8 +1,9 @@
 """The shop's order queue for owner and staff: tabs, search, the order detail and its actions.
 
 The detail shows exactly the buttons ``order_flow.allowed_actions`` gives for the
-order's status and the member's role; every click goes through
-``order_flow.transition`` (or the payment service for "confirm"), so a stale
+order's status and the member's role, less those a plugin holds back for now
+(``portal_order_blocked_actions``, shown with its reason instead); every click goes
+through ``order_flow.transition`` (or the payment service for "confirm"), so a stale
 page can never move an order the wrong way. Also the production stages, the
 full audit trail and the printable invoice and packing slip.
 """
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 
 import peewee as pw
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -38,6 +41,8 @@ from portal.forms import normalise_phone
 from portal.htmx import render_page, wants_fragment
 from portal.web.manage import BACK_OFFICE_MENU, MenuLink
 from portal.web.page_cache import cache_page
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("order_admin", __name__, url_prefix="/s/<shop_slug>/manage/orders")
 BACK_OFFICE_MENU.append(MenuLink("order_admin.index", _l("Orders"), order=10))
@@ -243,6 +248,27 @@ def audit_trail(order: o.Order) -> list[o.OrderEvent]:
     )
 
 
+BLOCKED_HOOK = "portal_order_blocked_actions"
+
+
+def blocked_actions(order: o.Order, actions: list[order_flow.Action]) -> dict[str, str]:
+    """Action name -> the reason a plugin gives for holding that step back now (the first plugin's)."""
+    if not actions:
+        return {}
+    registry = current_app.extensions["portal"]
+    offered = [a.name for a in actions]
+    blocked: dict[str, str] = {}
+    for plugin, answer in registry.call_isolated(BLOCKED_HOOK, g.shop, shop=g.shop, order=order, actions=offered,
+                                                  user=current_user):
+        if not isinstance(answer, dict):
+            log.warning("plugin %s answered %s with %r, not a dict", plugin, BLOCKED_HOOK, answer)
+            continue
+        for name, reason in answer.items():
+            if name in offered and reason:
+                blocked.setdefault(name, str(reason))
+    return blocked
+
+
 def _detail_context(order: o.Order, message=None, error=None, form=None):
     role = role_in(g.shop)
     stages = production.stages(g.shop)
@@ -252,12 +278,15 @@ def _detail_context(order: o.Order, message=None, error=None, form=None):
     # With the payment service, paying is reviewed in its own panel (proofs, amounts).
     hidden = PAYMENT_ACTIONS if payment_service() is not None else ("submit_payment",)
     actions = [a for a in order_flow.allowed_actions(order, role) if a.name not in hidden]
+    blocked = blocked_actions(order, actions)
     return {
         "shop": g.shop,
         "order": order,
         "items": list(order.items.order_by(o.OrderItem.id)),
         "events": merged_timeline(audit_trail(order), g.shop, order, "staff"),
-        "actions": actions,
+        "actions": [a for a in actions if a.name not in blocked],
+        # (action, reason) for the steps a plugin holds back: the reason stands in for the button.
+        "blocked": [(a, blocked[a.name]) for a in actions if a.name in blocked],
         "reason_required": REASON_REQUIRED,
         "button_labels": BUTTON_LABELS,
         "destructive": DESTRUCTIVE,

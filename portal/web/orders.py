@@ -22,6 +22,7 @@ from portal.core import orders as o
 from portal.core.checkout import DELIVERY, PICKUP
 from portal.core.models import Shop
 from portal.core.permissions import login_required
+from portal.core.prepared import Param, Prepared
 from portal.core.timeline import merged as merged_timeline
 from portal.forms import normalise_phone
 from portal.htmx import hx_redirect, is_htmx, render_page
@@ -90,13 +91,22 @@ def can_view(order: o.Order) -> bool:
     return order.id in session.get(GRANTS_KEY, [])
 
 
+# A customer's order page polls while they wait: its three lookups have their SQL built once.
+_ORDER_BY_NUMBER = Prepared(lambda: o.Order.select().where(
+    (o.Order.shop == Param("shop")) & (o.Order.number == Param("number"))).limit(1))
+_ITEMS = Prepared(lambda: o.OrderItem.select().where(o.OrderItem.order == Param("order")).order_by(o.OrderItem.id))
+_PUBLIC_EVENTS = Prepared(lambda: o.OrderEvent.select().where(
+    (o.OrderEvent.order == Param("order")) & (o.OrderEvent.public == True))  # noqa: E712
+    .order_by(o.OrderEvent.created_at, o.OrderEvent.id))
+
+
 def customer_order_or_404(number: str) -> o.Order:
     """The current shop's order ``number`` if the visitor may see it as its customer; else 404.
 
     A valid ``?t=`` token grants the session; a wrong one grants nothing and
     answers exactly like an unknown order.
     """
-    order = o.Order.get_or_none((o.Order.shop == g.shop) & (o.Order.number == number[:32]))
+    order = _ORDER_BY_NUMBER.first(shop=g.shop, number=number[:32])
     token = request.args.get("t")
     if order is not None and token and hmac.compare_digest(token.encode(), order.access_token.encode()):
         grant_order(order)
@@ -116,10 +126,7 @@ def whatsapp_url(shop: Shop, order: o.Order) -> str | None:
 
 
 def timeline(order: o.Order) -> list[o.OrderEvent]:
-    return list(
-        o.OrderEvent.select().where((o.OrderEvent.order == order) & (o.OrderEvent.public == True))
-        .order_by(o.OrderEvent.created_at, o.OrderEvent.id)
-    )
+    return _PUBLIC_EVENTS.all(order=order)
 
 
 @bp.app_template_global()
@@ -163,7 +170,7 @@ def _context(order: o.Order):
     return {
         "shop": g.shop,
         "order": order,
-        "items": list(order.items.order_by(o.OrderItem.id)),
+        "items": _ITEMS.all(order=order),
         "events": merged_timeline(timeline(order), g.shop, order, "customer"),
         "next_step": NEXT_STEPS.get(order.status),
         "final": order.status in o.FINAL_STATUSES,

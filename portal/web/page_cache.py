@@ -9,7 +9,9 @@ macros); serving it from here well under one. A view opts in with
 
 * **Fresh data**: entries are filed under ``portal.core.changes.generation()``,
   read before the page is rendered, so any commit by any process since then
-  makes the entry a miss. Entries also expire after ``PAGE_CACHE_SECONDS``
+  makes the entry a miss. A shop's page (``g.shop``) is filed under that shop's
+  generation: another shop's orders and chat leave it alone, while a global write
+  (a user's name, an admin's switch, a job) still reaches it. Entries also expire after ``PAGE_CACHE_SECONDS``
   (default 60), for what changes with the clock rather than the data (dates
   like "ready by", time-limited offers).
 * **Only what is the same for everyone who asks the same thing**: GET, no
@@ -190,7 +192,9 @@ def cache_page(view):
         cache: PageCache | None = current_app.extensions.get(EXTENSION)
         if cache is None or not _applies():
             return view(*args, **kwargs)
-        generation = changes.generation()
+        # A shop's page counts only the writes that may change that shop (and global ones).
+        shop = g.get("shop")
+        generation = changes.generation(shop=shop)
         key = _key()
         entry = cache.get(key, generation)
         if entry is not None:
@@ -201,7 +205,7 @@ def cache_page(view):
         response = make_response(view(*args, **kwargs))
         # Store only if nothing moved while rendering: no write by this or another
         # thread (the page may hold half of it), the session as it was.
-        if (_storable(response) and changes.generation() == generation
+        if (_storable(response) and changes.generation(shop=shop) == generation
                 and _session_fingerprint() == session_before):
             body = response.get_data(as_text=True)
             token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))

@@ -317,6 +317,53 @@ def test_hook_portal_slot_order_sidebar(owner_client, staff_client, shop, order,
     assert "sidebar-probe" not in owner_client.get(f"{base(shop)}/{order.number}").get_data(as_text=True)
 
 
+BLOCKED_CALLS: list = []
+
+
+def portal_order_blocked_actions(shop, order, actions, user):
+    BLOCKED_CALLS.append((shop.slug, order.number, list(actions), user.email))
+    # Only offered steps count, and an empty reason holds nothing back.
+    return {"confirm": "Wait for the leather sample from <Garut>.", "deliver": "not offered now", "reject": ""}
+
+
+blocker_plugin = make_plugin("blocker", portal_order_blocked_actions)
+
+
+def _junk_blocker():
+    def portal_order_blocked_actions(order):
+        return ["cancel"]  # not a dict: ignored, the page still renders
+
+    return make_plugin("junk_blocker", portal_order_blocked_actions)
+
+
+@pytest.mark.parametrize("portal_plugins", [[blocker_plugin, _junk_blocker()]])
+def test_hook_portal_order_blocked_actions(portal_app, owner_client, staff_client, shop, order, disable_plugin):
+    BLOCKED_CALLS.clear()
+    html = owner_client.get(f"{base(shop)}/{order.number}", headers=EN).get_data(as_text=True)
+    # The step is held back: its reason stands in for its button; the others stay.
+    assert buttons(html) == {"reject", "cancel"}
+    assert ('<p class="action-blocked action-blocked-confirm" role="note">'
+            "Wait for the leather sample from &lt;Garut&gt;.</p>") in html
+    assert "not offered now" not in html
+    assert BLOCKED_CALLS == [(shop.slug, order.number, ["confirm", "reject", "cancel"], "owner@shop.test")]
+    staff_client.get(f"{base(shop)}/{order.number}", headers=EN)
+    assert BLOCKED_CALLS[-1][3] == "staff@shop.test"
+    # The fragment an htmx action answers with holds it back too.
+    fragment = act(owner_client, order, "reject", note="", htmx=True).get_data(as_text=True)
+    assert "Wait for the leather sample" in fragment and "confirm" not in buttons(fragment)
+    # With no step to offer, nobody is asked.
+    act(owner_client, order, "reject", note="We cannot make size 50.")
+    BLOCKED_CALLS.clear()
+    html = owner_client.get(f"{base(shop)}/{order.number}", headers=EN).get_data(as_text=True)
+    assert BLOCKED_CALLS == [] and "Nothing to do from here in this status." in html
+    # Switched off, the plugin holds nothing back.
+    with portal_app.test_request_context():
+        other = place(shop, [(make_product(shop, "Loafer", stock=3), 1)])
+    disable_plugin(shop, "blocker")
+    html = owner_client.get(f"{base(shop)}/{other.number}", headers=EN).get_data(as_text=True)
+    assert buttons(html) == {"confirm", "reject", "cancel"} and "action-blocked" not in html
+
+
 # ---------------------------------------------------------------------------
 # print views and the menu
 # ---------------------------------------------------------------------------

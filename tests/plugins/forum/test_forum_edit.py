@@ -177,3 +177,78 @@ def test_the_edit_form_escapes_the_stored_text(customer_client, shop, forum, mak
     page = text(customer_client.get(edit_url(first_post(thread))))
     assert "<script>alert(1)" not in page and "&lt;/textarea&gt;&lt;script&gt;" in page
     assert not re.search(r"</textarea>\s*<script", page)
+
+
+# ---------------------------------------------------------------------------
+# the edit link and the rule are one: forum/_post.html asks views.can_edit_post
+# ---------------------------------------------------------------------------
+
+EDIT_CASES = {
+    # case: (viewer, whose post, thread flags, post fields, staff viewer, may edit)
+    "the author": ("customer", "customer", {}, {}, False, True),
+    "the author's held reply": ("customer", "customer", {}, {"is_held": True}, False, True),
+    "another customer": ("other_customer", "customer", {}, {}, False, False),
+    "the owner, on a customer's post": ("owner", "customer", {}, {}, True, False),
+    "the author, thread locked": ("customer", "customer", {"is_locked": True}, {}, False, False),
+    "the team's author, thread locked": ("staff", "staff", {"is_locked": True}, {"by_staff": True}, True, True),
+    "the team's author, post hidden": ("staff", "staff", {}, {"by_staff": True, "is_hidden": True}, True, False),
+    "the team's author, thread hidden": ("staff", "staff", {"is_hidden": True}, {"by_staff": True}, True, False),
+}
+PEOPLE = {"customer": "customer@example.test", "other_customer": "customer-b@example.test",
+          "owner": "owner@shop.test", "staff": "staff@shop.test"}
+
+
+@pytest.mark.parametrize("case", list(EDIT_CASES))
+def test_the_thread_page_shows_the_edit_link_exactly_when_the_rule_allows(portal_app, shop, forum, make_thread,
+                                                                           customer, other_customer, add_replies,
+                                                                           case):
+    from plugins.forum.views import can_edit_post
+    from portal.testing import make_client
+
+    viewer_key, author_key, thread_flags, post_fields, staff, allowed = EDIT_CASES[case]
+    viewer, author = (User.get(User.email == PEOPLE[k]) for k in (viewer_key, author_key))
+    thread = make_thread(forum.care, customer, **thread_flags)
+    [post] = add_replies(thread, author, 1, **post_fields)
+    post, thread = ForumPost.get_by_id(post.id), models.ForumThread.get_by_id(thread.id)
+    # The rule itself, asked directly; the page must say the same.
+    assert can_edit_post(post, thread, viewer, staff) is allowed
+    page = make_client(portal_app, viewer).get(f"{F}/t/{thread.id}")
+    assert page.status_code == 200
+    body = text(page)
+    assert f'id="post-{post.id}"' in body  # shown, so the link's absence is the rule's answer
+    assert (f'href="{edit_url(post)}"' in body) is allowed, case
+    # And the route agrees with the link.
+    assert make_client(portal_app, viewer).get(edit_url(post)).status_code == (200 if allowed else 404)
+
+
+def test_the_template_follows_whatever_the_rule_says(monkeypatch, customer_client, shop, forum, make_thread,
+                                                      customer, other_customer, add_replies):
+    """Turn the rule around: a template with its own copy of it would still show the old answer."""
+    from plugins.forum import views
+
+    rule = views.can_edit_post
+    monkeypatch.setattr(views, "can_edit_post", lambda post, thread, user, staff: not rule(post, thread, user, staff))
+    thread = make_thread(forum.care, customer)
+    [theirs] = add_replies(thread, other_customer, 1)
+    page = text(customer_client.get(f"{F}/t/{thread.id}"))
+    assert f'href="{edit_url(first_post(thread))}"' not in page and f'href="{edit_url(theirs)}"' in page
+
+
+def test_the_htmx_fragments_ask_the_same_rule(customer_client, staff_client, shop, forum, make_thread, customer,
+                                              add_replies):
+    thread = make_thread(forum.care, customer)
+    # A reply posted with htmx comes back with its edit link; so does a post saved after editing.
+    replied = text(customer_client.hx_post(f"{F}/t/{thread.id}/reply", data={"fr-body": "Mink oil works"}))
+    new = ForumPost.select().where(ForumPost.thread == thread).order_by(ForumPost.id.desc()).get()
+    assert f'href="{edit_url(new)}"' in replied
+    saved = text(customer_client.hx_post(edit_url(new), data={"fe-body": "Mink oil, sparingly"}))
+    assert f'href="{edit_url(new)}"' in saved
+    # The team's own post: hiding it closes editing (the rule says so), showing it again reopens it.
+    staff = User.get(User.email == "staff@shop.test")
+    [own] = add_replies(thread, staff, 1, by_staff=True)
+    hidden = text(staff_client.hx_post(f"{F}/manage/posts/{own.id}/hide"))
+    assert "Hidden from readers." in hidden and f'href="{edit_url(own)}"' not in hidden
+    shown = text(staff_client.hx_post(f"{F}/manage/posts/{own.id}/unhide"))
+    assert "Visible to readers." in shown and f'href="{edit_url(own)}"' in shown
+    # In the team's queue no thread is on show: no edit links there.
+    assert "/edit" not in text(staff_client.get(f"{F}/manage/"))

@@ -1,5 +1,6 @@
 """Bad input read as an Indonesian shop owner or supplier would meet it: every refusal is
-explained in Indonesian (never WTForms' English defaults) and writes nothing."""
+explained in Indonesian (WTForms' own messages through core's catalogue, never their
+English defaults) and writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
@@ -76,10 +77,10 @@ def test_form_errors_are_indonesian_and_nothing_is_written(stuff, owner_client):
     assert found[0] == ["Kolom ini wajib diisi.", "Kolom ini wajib diisi."]
     assert found[1] == ["Masukkan angka antara -1.000.000 dan 1.000.000."]
     # name, stock on hand (-3), reorder level ("dua"), cost (-1): in the order the form shows them
-    assert found[2] == ["Kolom ini wajib diisi.", "Masukkan angka antara 0 dan 1.000.000.", "Masukkan angka.",
+    assert found[2] == ["Kolom ini wajib diisi.", "Masukkan angka antara 0 dan 1.000.000.", "Bukan angka desimal yang valid.",
                         "Masukkan angka antara 0 dan 1.000.000.000."]
     assert found[3] == ["Masukkan angka antara 0,001 dan 1.000.000."]
-    assert found[4] == ["Gunakan paling banyak 120 karakter."]
+    assert found[4] == ["Isi kolom ini maksimal 120 karakter."]
     for answer in answers:
         assert answer.status_code == 200
         assert not any(english in text(answer) for english in WTFORMS_ENGLISH)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from plugins.suppliers.models import StockMovement
 from plugins.suppliers.purchasing import act, link_order
 from plugins.suppliers.stock import consume_for_order, on_order_transition, restore_for_order
@@ -145,3 +147,100 @@ def test_core_refuses_to_cancel_an_order_in_production_and_its_materials_stay_us
         advance(order, "cancel")
     assert Order.get_by_id(order.id).status == "in_production"
     assert [k for _, k, _ in movements(order)] == ["consumed", "consumed"] and on_hand(stuff.leather) == D("6.5")
+
+
+# ---------------------------------------------------------------------------
+# consumption belongs to the status change's transaction
+# ---------------------------------------------------------------------------
+
+
+def _events(order):
+    from portal.core.orders import OrderEvent
+
+    return [e.action for e in OrderEvent.select().where(OrderEvent.order == order.id).order_by(OrderEvent.id)]
+
+
+def test_consumption_happens_inside_the_status_change(stuff, monkeypatch):
+    from plugins.suppliers import stock
+    from portal.core.db import db
+
+    seen = []
+    real = stock.consume_for_order
+
+    def spy(order, actor=None):
+        # Inside the step's transaction, with the status already written there.
+        seen.append((db.in_transaction(), Order.get_by_id(order.id).status))
+        return real(order, actor)
+
+    monkeypatch.setattr(stock, "consume_for_order", spy)
+    order = advance(place(stuff.shop, [(stuff.oxford, 1)]), *TO_PAID, "start_production", "mark_ready")
+    assert seen == [(True, "in_production")]
+    assert movements(order) == [("Kulit sapi", "consumed", D("-3.5")), ("Sol karet", "consumed", D("-1"))]
+
+
+def _cod(stuff):
+    from portal.core.orders import COD
+
+    order = place(stuff.shop, [(stuff.oxford, 2)])
+    Order.update(payment_method=COD).where(Order.id == order.id).execute()
+    return advance(Order.get_by_id(order.id), "confirm")
+
+
+@pytest.mark.parametrize("path", ["transfer", "cod"])
+def test_a_consumption_that_fails_leaves_the_status_where_it_was(stuff, monkeypatch, path):
+    from plugins.suppliers import stock
+    from portal.core.models import ShopModule
+    from portal.core.order_flow import PluginWriteFailed
+
+    order, action = ((advance(place(stuff.shop, [(stuff.oxford, 2)]), *TO_PAID), "start_production") if path == "transfer"
+                     else (_cod(stuff), "mark_ready"))
+    status, events = order.status, _events(order)
+    real, calls = stock.move, []
+
+    def fail_on_the_second(material, quantity, kind, **kwargs):
+        calls.append(material.name)
+        if len(calls) == 2:  # one material already taken: it must not stay taken
+            raise RuntimeError("disk I/O error")
+        return real(material, quantity, kind, **kwargs)
+
+    monkeypatch.setattr(stock, "move", fail_on_the_second)
+    with pytest.raises(PluginWriteFailed, match="Suppliers and materials"):
+        advance(order, action)
+    assert Order.get_by_id(order.id).status == status and _events(order) == events
+    assert movements(order) == [] and (on_hand(stuff.leather), on_hand(stuff.sole)) == (D("10"), D("1"))
+    row = ShopModule.get((ShopModule.shop == stuff.shop) & (ShopModule.plugin == "suppliers"))
+    assert "disk I/O error" in row.settings["_last_error"]
+    # Once it works again, the step consumes exactly once.
+    monkeypatch.setattr(stock, "move", real)
+    advance(order, action)
+    assert movements(order) == [("Kulit sapi", "consumed", D("-7")), ("Sol karet", "consumed", D("-2"))]
+
+
+def test_a_material_gone_meanwhile_refuses_the_step_with_a_message(stuff, monkeypatch):
+    from plugins.suppliers import stock
+    from portal.core.order_flow import PluginWriteFailed, TransitionError
+
+    order = advance(place(stuff.shop, [(stuff.oxford, 1)]), *TO_PAID)
+
+    def gone(material, *args, **kwargs):
+        raise stock.StockError(material.id)
+
+    monkeypatch.setattr(stock, "move", gone)
+    with pytest.raises(TransitionError, match="A material this order uses has just changed") as refused:
+        advance(order, "start_production")
+    assert not isinstance(refused.value, PluginWriteFailed)  # a refusal, not a failure
+    assert Order.get_by_id(order.id).status == "paid" and movements(order) == []
+
+
+def test_the_owner_is_told_when_production_could_not_take_the_materials(portal_app, owner_client, stuff, monkeypatch):
+    from plugins.suppliers import stock
+
+    with portal_app.test_request_context():
+        order = advance(place(stuff.shop, [(stuff.oxford, 1)]), *TO_PAID)
+    monkeypatch.setattr(stock, "move", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    response = owner_client.hx_post(f"/s/{stuff.shop.slug}/manage/orders/{order.number}/action",
+                                    data={"action": "start_production"}, headers=EN)
+    assert response.status_code == 200
+    assert ("The module “Suppliers and materials” could not record its part of this step, so nothing was changed."
+            in text(response))
+    assert Order.get_by_id(order.id).status == "paid" and movements(order) == []
